@@ -1,0 +1,59 @@
+"""Capturing what an in-process app writes to file descriptors 1 and 2.
+
+An isolated child's output comes through pipes. In-process (--no-isolate), the app shares
+our descriptors, so they are pointed at temporary files for the duration of the run:
+this catches print(), logging and C-level writes alike, and keeps stdout clean for JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .model import Output
+
+TAIL_BYTES = 64 * 1024
+
+
+@dataclass
+class Captured:
+    output: Output = field(default_factory=Output)
+
+
+def _tail(fd: int) -> tuple[str, int]:
+    size = os.lseek(fd, 0, os.SEEK_END)
+    os.lseek(fd, max(0, size - TAIL_BYTES), os.SEEK_SET)
+    data = os.read(fd, TAIL_BYTES)
+    return data.decode("utf-8", "replace"), size
+
+
+@contextlib.contextmanager
+def captured_fds() -> Iterator[Captured]:
+    """Redirect fds 1 and 2 to temporary files; the result holds their tails afterwards."""
+    result = Captured()
+    saved: list[tuple[int, int, int]] = []
+    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+        tmp = tempfile.TemporaryFile()
+        saved.append((fd, os.dup(fd), os.dup(tmp.fileno())))
+        os.dup2(tmp.fileno(), fd)
+        tmp.close()
+    try:
+        yield result
+    finally:
+        texts = []
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+        for fd, original, tmp_fd in saved:
+            os.dup2(original, fd)
+            os.close(original)
+            texts.append(_tail(tmp_fd))
+            os.close(tmp_fd)
+        (out, out_n), (err, err_n) = texts
+        result.output = Output(stdout=out, stderr=err, stdout_bytes=out_n, stderr_bytes=err_n)

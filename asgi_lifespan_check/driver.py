@@ -1,0 +1,751 @@
+"""The lifespan protocol, driven from the server's side.
+
+The driver plays the server: it builds the scope, hands `lifespan.startup` and
+`lifespan.shutdown` to the app's `receive()`, judges every `send()` against the state
+machine, stamps each message where it crosses the channel, and turns what happens into
+findings. Deadlines are enforced in the loop; when the loop itself is blocked, the
+watchdog thread takes over (see `watch.py`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import findings, protocol
+from .awaits import AwaitChain, TaskInfo, ThreadInfo, thread_infos
+from .events import Recorder
+from .frames import (
+    CodeClassifier,
+    describe_exception,
+    innermost_user,
+    parse_traceback_text,
+    stack_of,
+)
+from .model import Finding, Frame, Message
+from .runtime import Handle, Runtime, Signal
+from .watch import BEAT_S, BlockEpisode, Watchdog
+
+
+@dataclass(frozen=True, slots=True)
+class DriveOptions:
+    """How to drive one lifespan."""
+
+    startup_timeout: float = 60.0
+    shutdown_timeout: float = 30.0
+    hold: float = 0.0
+    lifespan: str = "auto"  # "auto" or "on"
+    cancel_grace: float = 1.0
+    exit_grace: float = 1.0
+    asgi_version: str = "3.0"
+    spec_version: str = "2.0"
+    with_state: bool = True
+
+
+@dataclass
+class _Sent:
+    """The app's answer to a lifespan event."""
+
+    type: str
+    t: float
+    text: str | None
+    stack: tuple[Frame, ...]
+
+
+@dataclass
+class _AppEnd:
+    t: float
+    exc: BaseException | None
+    cancelled_by_us: bool
+
+
+@dataclass
+class _Violation:
+    code: str
+    message: str
+    t: float
+    stack: tuple[Frame, ...]
+
+
+@dataclass
+class DriveResult:
+    """What the runner needs after driving: where the conversation ended."""
+
+    shutdown_complete: bool = False
+    stopped_early: bool = False
+    leftover_tasks: list[TaskInfo] = field(default_factory=list)
+
+
+class Driver:
+    """Drives one app through one lifespan and records what happened."""
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        options: DriveOptions,
+        recorder: Recorder,
+        runtime: Runtime,
+        classifier: CodeClassifier,
+        watchdog: Watchdog | None = None,
+    ) -> None:
+        self.app = app
+        self.options = options
+        self.recorder = recorder
+        self.runtime = runtime
+        self.classifier = classifier
+        self.watchdog = watchdog
+        self.protocol = protocol.LifespanProtocol()
+        self.state: dict[str, Any] = {}
+        self.scope: dict[str, Any] = {
+            "type": "lifespan",
+            "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
+        }
+        if options.with_state:
+            self.scope["state"] = self.state
+        self._inbox: deque[str] = deque()
+        self._answers: dict[str, _Sent] = {}
+        self._violation: _Violation | None = None
+        self._end: _AppEnd | None = None
+        self._cancel_requested = False
+        self._interrupt_requested = False
+        self._listening = True
+        self._final_delivered = False
+        self._receive_after_final = False
+        self._task: Handle | None = None
+        self._beat_task: Handle | None = None
+        self._phase = "startup"
+        self._phase_deadline: float | None = None
+        self._finished = False
+        self._app_code = self._run_app.__code__
+        self.result = DriveResult()
+
+    # The channel the app sees ---------------------------------------------------------
+
+    async def receive(self) -> dict[str, Any]:
+        while not self._inbox:
+            if self._final_delivered:
+                self._receive_after_final = True
+            self._inbox_signal.clear()
+            await self.runtime.wait(self._inbox_signal, None)
+        kind = self._inbox.popleft()
+        t = time.perf_counter()
+        self.protocol.delivered(kind)
+        if kind == protocol.SHUTDOWN:
+            self._final_delivered = True
+        self.recorder.message(Message(self.recorder.rel(t), "receive", kind))
+        return {"type": kind}
+
+    async def send(self, message: Any) -> None:
+        t = time.perf_counter()
+        kind = message.get("type") if isinstance(message, dict) else None
+        raw_type = kind if isinstance(kind, str) else f"<{type(kind).__name__}>"
+        verdict = self.protocol.on_send(message)
+        text = verdict.text if isinstance(verdict, protocol.Accepted) else None
+        self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, text))
+        if not self._listening:
+            return
+        stack = tuple(stack_of(sys._getframe(1), self.classifier, stop=self._app_code))
+        if isinstance(verdict, protocol.Violation):
+            if self._violation is None:
+                self._violation = _Violation(verdict.code, verdict.message, t, stack)
+        else:
+            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack))
+        self._changed.set()
+
+    async def _run_app(self) -> None:
+        try:
+            await self.app(self.scope, self.receive, self.send)
+        except BaseException as exc:
+            cancelled = self._cancel_requested and _is_cancellation(exc)
+            self._end = _AppEnd(time.perf_counter(), None if cancelled else exc, cancelled)
+        else:
+            self._end = _AppEnd(time.perf_counter(), None, False)
+        finally:
+            self._changed.set()
+
+    async def _heartbeat(self) -> None:
+        assert self.watchdog is not None
+        while True:
+            self.watchdog.beat()
+            await self.runtime.sleep(BEAT_S)
+
+    # Driving ------------------------------------------------------------------------------
+
+    async def run(self) -> DriveResult:
+        self._changed: Signal = self.runtime.signal()
+        self._inbox_signal: Signal = self.runtime.signal()
+        if self.watchdog is not None:
+            self._beat_task = self.runtime.spawn(self._heartbeat, "lifespan-check-heartbeat")
+        try:
+            if await self._startup() and await self._running():
+                await self._shutdown()
+            else:
+                self.result.stopped_early = True
+        finally:
+            self._listening = False
+            if self.watchdog is not None:
+                self.watchdog.leave_loop()
+            if self._beat_task is not None:
+                self._beat_task.cancel()
+        return self.result
+
+    def interrupt(self) -> None:
+        """Called in the loop thread when the user pressed Ctrl+C."""
+        self._interrupt_requested = True
+        self._changed.set()
+
+    def _enter(self, phase: str, timeout: float | None) -> float:
+        now = time.perf_counter()
+        self._phase = phase
+        self._phase_deadline = None if timeout is None else now + timeout
+        self.recorder.phase_start(phase, now, timeout)
+        if self.watchdog is not None:
+            self.watchdog.enter_phase(phase, self._phase_deadline, loop=True)
+        return now
+
+    def _deliver(self, kind: str) -> None:
+        self._inbox.append(kind)
+        self._inbox_signal.set()
+
+    async def _wait_change(self, deadline: float | None) -> None:
+        timeout = None if deadline is None else deadline - time.perf_counter()
+        await self.runtime.wait(self._changed, timeout)
+        self._changed.clear()
+
+    async def _startup(self) -> bool:
+        self._enter("startup", self.options.startup_timeout)
+        deadline = self._phase_deadline
+        self._deliver(protocol.STARTUP)
+        self._task = self.runtime.spawn(self._run_app, "lifespan")
+        while True:
+            await self._wait_change(deadline)
+            if self._interrupt_requested:
+                await self._interrupted("startup")
+                return False
+            if self._violation is not None:
+                await self._protocol_error("startup")
+                return False
+            done = self._answers.get(protocol.STARTUP_COMPLETE)
+            failed = self._answers.get(protocol.STARTUP_FAILED)
+            if done is not None and not self._late(done.t, deadline):
+                self.recorder.phase_end("startup", done.t, "ok")
+                self.recorder.state_keys([str(k) for k in self.state])
+                return True
+            if failed is not None and not self._late(failed.t, deadline):
+                await self._wait_for_end(self.options.exit_grace)
+                self._emit_failed_message("LC102", "startup", failed)
+                self.recorder.phase_end("startup", failed.t, "failed")
+                self._skip("shutdown")
+                return False
+            if self._end is not None and not self._late(self._end.t, deadline):
+                self._startup_ended(self._end)
+                self._skip("shutdown")
+                return False
+            if deadline is not None and time.perf_counter() >= deadline:
+                await self._timeout("startup", deadline)
+                self._skip("shutdown")
+                return False
+
+    def _late(self, t: float, deadline: float | None) -> bool:
+        # In-process, a blocked loop lets the phase finish past its deadline before any
+        # timer can fire: it still counts as a timeout.
+        return deadline is not None and t > deadline
+
+    def _startup_ended(self, end: _AppEnd) -> None:
+        nothing = not self.protocol.anything_exchanged
+        received = protocol.STARTUP in self.protocol.received
+        severity = "error" if self.options.lifespan == "on" else None
+        if end.exc is not None and not received:
+            info = describe_exception(end.exc, self.classifier)
+            self._finding(
+                "LC106",
+                "startup",
+                end.t,
+                f"the app raised {info.summary} before its first receive(): servers take this "
+                "as 'lifespan not supported'",
+                location=info.location,
+                stack=info.stack,
+                severity=severity,
+                details=info.details(),
+                hint="if the app has startup code, pass non-http scopes through to it; "
+                "otherwise this is expected",
+            )
+            self.recorder.phase_end("startup", end.t, "failed" if severity else "skipped")
+        elif end.exc is not None:
+            info = describe_exception(end.exc, self.classifier)
+            self._finding(
+                "LC101",
+                "startup",
+                end.t,
+                f"startup raised {info.summary}",
+                location=info.location,
+                stack=info.stack,
+                details=info.details(),
+            )
+            self.recorder.phase_end("startup", end.t, "failed")
+        elif nothing:
+            self._finding(
+                "LC107",
+                "startup",
+                end.t,
+                "the app returned from the lifespan scope without receiving or sending "
+                "anything; servers will assume startup succeeded and never run shutdown",
+                severity=severity,
+            )
+            self.recorder.phase_end("startup", end.t, "failed" if severity else "skipped")
+        else:
+            self._finding(
+                "LC105",
+                "startup",
+                end.t,
+                "the app received lifespan.startup and returned without sending "
+                "lifespan.startup.complete or lifespan.startup.failed",
+                hint="send lifespan.startup.complete, then keep receiving until lifespan.shutdown",
+            )
+            self.recorder.phase_end("startup", end.t, "failed")
+
+    async def _running(self) -> bool:
+        hold = self.options.hold
+        if hold > 0:
+            start = self._enter("running", None)
+            until = start + hold
+            while time.perf_counter() < until and self._end is None:
+                await self._wait_change(until)
+                if self._interrupt_requested:
+                    await self._interrupted("running")
+                    return False
+                if self._violation is not None:
+                    await self._protocol_error("running")
+                    return False
+        if self._violation is not None:
+            await self._protocol_error("running")
+            return False
+        if self._end is not None:
+            self._ended_while_running(self._end)
+            if hold > 0:
+                self.recorder.phase_end("running", self._end.t, "failed")
+            self._skip("shutdown")
+            return False
+        if hold > 0:
+            self.recorder.phase_end("running", time.perf_counter(), "ok")
+        return True
+
+    def _ended_while_running(self, end: _AppEnd) -> None:
+        if end.exc is not None:
+            info = describe_exception(end.exc, self.classifier)
+            message = (
+                f"the lifespan raised {info.summary} after startup completed and before "
+                "lifespan.shutdown"
+            )
+            self._finding(
+                "LC109",
+                "running",
+                end.t,
+                message,
+                location=info.location,
+                stack=info.stack,
+                details=info.details(),
+            )
+        else:
+            self._finding(
+                "LC109",
+                "running",
+                end.t,
+                "the lifespan coroutine returned after startup completed and before it "
+                "received lifespan.shutdown: servers will skip its shutdown",
+                hint="keep awaiting receive() until lifespan.shutdown arrives",
+            )
+
+    async def _shutdown(self) -> None:
+        self._enter("shutdown", self.options.shutdown_timeout)
+        deadline = self._phase_deadline
+        self._deliver(protocol.SHUTDOWN)
+        while True:
+            await self._wait_change(deadline)
+            if self._interrupt_requested:
+                await self._interrupted("shutdown")
+                return
+            if self._violation is not None:
+                await self._protocol_error("shutdown")
+                return
+            done = self._answers.get(protocol.SHUTDOWN_COMPLETE)
+            failed = self._answers.get(protocol.SHUTDOWN_FAILED)
+            if done is not None and not self._late(done.t, deadline):
+                self.recorder.phase_end("shutdown", done.t, "ok")
+                self.result.shutdown_complete = True
+                await self._after_shutdown_complete(done.t)
+                return
+            if failed is not None and not self._late(failed.t, deadline):
+                await self._wait_for_end(self.options.exit_grace)
+                self._emit_failed_message("LC202", "shutdown", failed)
+                self.recorder.phase_end("shutdown", failed.t, "failed")
+                return
+            if self._end is not None and not self._late(self._end.t, deadline):
+                end = self._end
+                if protocol.SHUTDOWN not in self.protocol.received:
+                    self._ended_while_running(end)
+                    self.recorder.phase_end("shutdown", None, "skipped")
+                    return
+                if end.exc is not None:
+                    info = describe_exception(end.exc, self.classifier)
+                    self._finding(
+                        "LC201",
+                        "shutdown",
+                        end.t,
+                        f"shutdown raised {info.summary}",
+                        location=info.location,
+                        stack=info.stack,
+                        details=info.details(),
+                    )
+                else:
+                    self._finding(
+                        "LC205",
+                        "shutdown",
+                        end.t,
+                        "the app received lifespan.shutdown and returned without sending "
+                        "lifespan.shutdown.complete or lifespan.shutdown.failed",
+                    )
+                self.recorder.phase_end("shutdown", end.t, "failed")
+                return
+            if deadline is not None and time.perf_counter() >= deadline:
+                await self._timeout("shutdown", deadline)
+                return
+
+    async def _after_shutdown_complete(self, t_complete: float) -> None:
+        if self._end is None:
+            await self._wait_for_end(self.options.exit_grace)
+        if self._end is None:
+            chain = self._chain()
+            where = chain.location if chain else None
+            self._finding(
+                "LC206",
+                "shutdown",
+                time.perf_counter(),
+                f"the lifespan coroutine was still running {self.options.exit_grace:g} s after "
+                "it sent lifespan.shutdown.complete"
+                + (f"; it was waiting in {where.function} at {where.where}" if where else ""),
+                location=where,
+                stack=chain.all_frames() if chain else (),
+                hint="finish cleanup before sending lifespan.shutdown.complete, then return",
+            )
+            await self._cancel()
+        self.result.leftover_tasks = self.runtime.tasks(self._own_tasks())
+
+    def _own_tasks(self) -> list[Handle]:
+        return [h for h in (self._task, self._beat_task) if h is not None]
+
+    # Failure paths ------------------------------------------------------------------------
+
+    def _emit_failed_message(self, code: str, phase: str, sent: _Sent) -> None:
+        text = sent.text or ""
+        summary = _last_line(text) if "Traceback (most recent call last)" in text else text
+        exc_info = None
+        if self._end is not None and self._end.exc is not None:
+            exc_info = describe_exception(self._end.exc, self.classifier)
+        stack: tuple[Frame, ...] = sent.stack
+        if exc_info is not None and exc_info.location is not None:
+            stack = exc_info.stack
+        elif "Traceback (most recent call last)" in text:
+            parsed = parse_traceback_text(text, self.classifier)
+            if innermost_user(parsed) is not None:
+                stack = tuple(parsed)
+        kind = f"lifespan.{phase}.failed"
+        message = (
+            f"the app sent {kind}: {summary!r}"
+            if summary
+            else f"the app sent {kind} with no message"
+        )
+        if exc_info is not None and summary != exc_info.summary:
+            message += f" and raised {exc_info.summary}"
+        details: dict[str, Any] = {"failed_message": text}
+        if exc_info is not None:
+            details.update(exc_info.details())
+        self._finding(
+            code,
+            phase,
+            sent.t,
+            message,
+            location=innermost_user(stack),
+            stack=stack,
+            details=details,
+        )
+
+    async def _protocol_error(self, phase: str) -> None:
+        violation = self._violation
+        assert violation is not None
+        self._finding(
+            violation.code,
+            phase,
+            violation.t,
+            violation.message,
+            location=innermost_user(violation.stack),
+            stack=violation.stack,
+        )
+        self.recorder.phase_end(phase, violation.t, "failed")
+        if phase != "shutdown":
+            self._skip("shutdown")
+        if self._end is None:
+            await self._cancel()
+
+    async def _timeout(self, phase: str, deadline: float) -> None:
+        limit = (
+            self.options.startup_timeout if phase == "startup" else self.options.shutdown_timeout
+        )
+        episode = self._blocked_at(deadline)
+        forensics = self._forensics()
+        self.recorder.phase_end(phase, deadline, "timeout")
+        cancelled = await self._cancel()
+        if episode is not None:
+            self._blocked_finding(phase, episode, deadline, limit, forensics, cancelled)
+            return
+        chain = forensics["chain"]
+        where = chain.location if chain is not None else None
+        waiting = f"; it was waiting in {where.function}() at {where.where}" if where else ""
+        if self._receive_after_final:
+            waiting += " (in receive(), after lifespan.shutdown: no further message will come)"
+        code = "LC103" if phase == "startup" else "LC203"
+        self._finding(
+            code,
+            phase,
+            deadline,
+            f"{phase} did not finish within {limit:g} s{waiting}. {cancelled}",
+            location=where,
+            stack=chain.all_frames() if chain else (),
+            details=_forensics_details(forensics),
+        )
+
+    def _blocked_finding(
+        self,
+        phase: str,
+        episode: BlockEpisode,
+        deadline: float,
+        limit: float,
+        forensics: dict[str, Any],
+        cancelled: str,
+    ) -> None:
+        where = episode.location
+        call = f"{where.function}() at {where.where}" if where else "a synchronous call"
+        self._finding(
+            "LC104",
+            phase,
+            deadline,
+            f"{phase} did not finish within {limit:g} s: the event loop was blocked for "
+            f"{episode.duration:.2f} s by {call}, so no timeout could fire. {cancelled}",
+            location=where,
+            stack=episode.stack,
+            severity="error",
+            details={"blocked_s": round(episode.duration, 4), **_forensics_details(forensics)},
+            hint="await an async version of the call, or run it in a thread "
+            "(anyio.to_thread.run_sync / asyncio.to_thread)",
+        )
+
+    def _blocked_at(self, deadline: float) -> BlockEpisode | None:
+        if self.watchdog is None:
+            return None
+        for episode in self.watchdog.blocked_during(self._phase):
+            end = episode.end if episode.end is not None else float("inf")
+            if episode.start - BEAT_S <= deadline <= end:
+                return episode
+        return None
+
+    def _chain(self) -> AwaitChain | None:
+        if self._task is None or self._end is not None:
+            return None
+        return self.runtime.chain(self._task)
+
+    def _forensics(self) -> dict[str, Any]:
+        exclude = [self.watchdog.ident] if self.watchdog and self.watchdog.ident else []
+        return {
+            "chain": self._chain(),
+            "tasks": self.runtime.tasks(self._own_tasks()),
+            "threads": thread_infos(self.classifier, exclude=exclude),
+        }
+
+    async def _cancel(self) -> str:
+        """Cancel the app's lifespan task; say whether it honoured the cancellation."""
+        if self._task is None or self._end is not None:
+            return ""
+        self._listening = False
+        self._cancel_requested = True
+        started = time.perf_counter()
+        if self.watchdog is not None:
+            self.watchdog.enter_phase(self._phase, started + self.options.cancel_grace, loop=True)
+        self._task.cancel()
+        await self._wait_for_end(self.options.cancel_grace)
+        if self._end is not None:
+            took = self._end.t - started
+            if self._end.cancelled_by_us:
+                return f"It was cancelled; the cancellation was honoured in {_ms(took)}."
+            exc = self._end.exc
+            name = type(exc).__name__ if exc is not None else "returning"
+            return f"It was cancelled and ended by {name} in {_ms(took)}."
+        return (
+            f"It was cancelled, but ignored the cancellation for {self.options.cancel_grace:g} s "
+            "and was left running."
+        )
+
+    async def _wait_for_end(self, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while self._end is None and time.perf_counter() < deadline:
+            await self._wait_change(deadline)
+
+    async def _interrupted(self, phase: str) -> None:
+        forensics = self._forensics()
+        chain = forensics["chain"]
+        where = chain.location if chain is not None else None
+        self.recorder.phase_end(phase, time.perf_counter(), "interrupted")
+        cancelled = await self._cancel()
+        self._finding(
+            "LC110",
+            phase,
+            time.perf_counter(),
+            f"interrupted during {phase}"
+            + (f" while the app waited in {where.function}() at {where.where}" if where else "")
+            + f". {cancelled}",
+            location=where,
+            stack=chain.all_frames() if chain else (),
+            details=_forensics_details(forensics),
+        )
+        if phase != "shutdown":
+            self._skip("shutdown")
+
+    def stuck(self, phase: str, episode: BlockEpisode | None, stack: tuple[Frame, ...]) -> None:
+        """The watchdog saw a deadline pass while the loop was blocked (watchdog thread)."""
+        deadline = self._phase_deadline or time.perf_counter()
+        limit = (
+            self.options.startup_timeout if phase == "startup" else self.options.shutdown_timeout
+        )
+        if self._cancel_requested:
+            # The deadline already produced its finding: this is the cancellation grace.
+            where = innermost_user(stack)
+            self._finding(
+                "LC104",
+                phase,
+                time.perf_counter(),
+                "after the timeout, the app blocked the event loop instead of honouring the "
+                "cancellation" + (f": {where.function}() at {where.where}" if where else ""),
+                location=where,
+                stack=stack,
+                severity="warning",
+            )
+            return
+        if episode is None:
+            episode = BlockEpisode(phase=phase, start=deadline)
+            episode.add_sample(stack)
+        forensics = {
+            "chain": None,
+            "tasks": self.runtime.tasks(self._own_tasks()),
+            "threads": thread_infos(
+                self.classifier,
+                exclude=[self.watchdog.ident] if self.watchdog and self.watchdog.ident else [],
+            ),
+        }
+        self.recorder.phase_end(phase, deadline, "timeout")
+        self._blocked_finding(
+            phase,
+            episode,
+            deadline,
+            limit,
+            forensics,
+            "The loop was still blocked, so the phase could not be cancelled.",
+        )
+        if phase == "startup":
+            self._skip("shutdown")
+
+    def _skip(self, phase: str) -> None:
+        self.recorder.phase_end(phase, None, "skipped")
+
+    def _finding(
+        self,
+        code: str,
+        phase: str,
+        t: float,
+        message: str,
+        *,
+        location: Frame | None = None,
+        stack: tuple[Frame, ...] = (),
+        severity: Any = None,
+        details: dict[str, Any] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        finding: Finding = findings.make(
+            code,
+            phase=phase,
+            message=message,
+            location=location,
+            stack=tuple(stack),
+            severity=severity,
+            t_s=self.recorder.rel(t),
+            details=details,
+            hint=hint,
+        )
+        self.recorder.finding(finding)
+
+    def block_findings(self) -> list[Finding]:
+        """LC104 warnings for phases that finished in time despite a blocked loop."""
+        if self.watchdog is None:
+            return []
+        out = []
+        for phase in ("startup", "running", "shutdown"):
+            episodes = [e for e in self.watchdog.blocked_during(phase) if e.end is not None]
+            if not episodes:
+                continue
+            worst = max(episodes, key=lambda e: e.duration)
+            total = sum(e.duration for e in episodes)
+            where = worst.location
+            call = f"{where.function}() at {where.where}" if where else "a synchronous call"
+            count = f" in {len(episodes)} stretches" if len(episodes) > 1 else ""
+            out.append(
+                findings.make(
+                    "LC104",
+                    phase=phase,
+                    message=f"the event loop was blocked for {total:.2f} s during {phase}{count}; "
+                    f"the longest ({worst.duration:.2f} s) was {call}",
+                    location=where,
+                    stack=worst.stack,
+                    t_s=self.recorder.rel(worst.start),
+                    details={
+                        "blocked_s": round(total, 4),
+                        "episodes": [
+                            {
+                                "duration_s": round(e.duration, 4),
+                                "location": e.location.to_dict() if e.location else None,
+                            }
+                            for e in episodes
+                        ],
+                    },
+                    hint="await an async version of the call, or run it in a thread "
+                    "(anyio.to_thread.run_sync / asyncio.to_thread)",
+                )
+            )
+        return out
+
+
+def _forensics_details(forensics: dict[str, Any]) -> dict[str, Any]:
+    chain: AwaitChain | None = forensics.get("chain")
+    tasks: list[TaskInfo] = forensics.get("tasks") or []
+    threads: list[ThreadInfo] = forensics.get("threads") or []
+    out: dict[str, Any] = {}
+    if chain is not None:
+        out["await_chain"] = chain.to_dict()
+    out["pending_tasks"] = [t.to_dict() for t in tasks]
+    out["threads"] = [t.to_dict() for t in threads]
+    return out
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    return type(exc).__name__ in ("CancelledError", "Cancelled")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return "<1 ms" if ms < 1 else f"{ms:.0f} ms"

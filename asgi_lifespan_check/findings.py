@@ -1,0 +1,608 @@
+"""The catalogue of finding codes: stable, public, and explained.
+
+Each code has a default severity, a one-line title, the outcome it decides when it is
+the first error of a run, the exit code that goes with that outcome, and a long
+explanation for `lifespan-check explain CODE`. Nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Finding, Frame, Severity
+
+# Outcomes, in the words of the public JSON schema.
+OUTCOMES = (
+    "ok",
+    "unsupported",
+    "load-failed",
+    "startup-failed",
+    "startup-timeout",
+    "running-failed",
+    "shutdown-failed",
+    "shutdown-timeout",
+    "protocol-error",
+    "crashed",
+    "interrupted",
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOAD = 3
+EXIT_HANG = 4
+EXIT_CRASH = 5
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+# Outcome of a phase-dependent timeout code (LC104 decides by the phase it happened in).
+PHASE_TIMEOUT = "<phase>-timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One entry of the catalogue."""
+
+    code: str
+    severity: Severity
+    title: str
+    outcome: str | None
+    exit_code: int
+    explanation: str
+
+    def outcome_in(self, phase: str | None) -> str | None:
+        if self.outcome == PHASE_TIMEOUT:
+            return "shutdown-timeout" if phase == "shutdown" else "startup-timeout"
+        return self.outcome
+
+
+def _code(
+    code: str, severity: Severity, title: str, outcome: str | None, exit_code: int, text: str
+) -> Code:
+    return Code(code, severity, title, outcome, exit_code, text.strip())
+
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        _code(
+            "LC002",
+            "error",
+            "Module not found",
+            "load-failed",
+            EXIT_LOAD,
+            """
+The module named in TARGET (the part before the colon) could not be found on sys.path.
+
+Why it matters: a server started with the same target fails the same way, before it
+serves a single request.
+
+How to fix: check the spelling and the working directory. lifespan-check puts the current
+directory (or --app-dir) first on sys.path, as uvicorn does; for a package layout such as
+src/myapp/main.py use --app-dir src and the target myapp.main:app. This code is only used
+when the target module itself is missing: a module that exists but fails to import one of
+its own dependencies is LC003.
+""",
+        ),
+        _code(
+            "LC003",
+            "error",
+            "Module raised while importing",
+            "load-failed",
+            EXIT_LOAD,
+            """
+The target module was found, but executing it raised an exception: a missing
+dependency (ImportError or ModuleNotFoundError of another module), a SyntaxError, or any
+error in module-level code such as reading settings that are not set.
+
+Why it matters: the application can never start. In containers this usually shows up as
+a crash loop with the real error buried in the logs.
+
+How to fix: the finding points at the line in your code that raised. Install the missing
+package, fix the syntax, or provide the configuration the module reads at import time
+(--env-file loads a .env file before the import).
+""",
+        ),
+        _code(
+            "LC004",
+            "error",
+            "Attribute not found",
+            "load-failed",
+            EXIT_LOAD,
+            """
+The module imported fine, but the attribute named after the colon in TARGET does not
+exist. Dotted attributes (module:container.app) are followed one part at a time, and the
+message names the exact part that is missing and the close names that do exist.
+
+How to fix: use one of the suggested names, or point TARGET at the object that is your
+ASGI application (for FastAPI and Starlette, usually the object created with FastAPI() or
+Starlette()).
+""",
+        ),
+        _code(
+            "LC005",
+            "error",
+            "Not an ASGI application",
+            "load-failed",
+            EXIT_LOAD,
+            """
+TARGET resolved to an object that is not an ASGI application: not callable, a WSGI
+application (environ, start_response), a module, a router without a __call__, or a
+callable with the wrong signature.
+
+An ASGI 3 application is `async def app(scope, receive, send)` or an object whose
+__call__ is such a coroutine function. Legacy ASGI 2 double callables (app(scope) returning
+an awaitable taking receive and send) are accepted and reported as "asgi2".
+
+How to fix: point TARGET at the ASGI application object. A WSGI app (Flask, Django's
+get_wsgi_application) has no lifespan; serve it with a WSGI server, or wrap it
+(asgiref.wsgi.WsgiToAsgi) if you need to run it under an ASGI server. If the object is a
+factory, pass --factory.
+""",
+        ),
+        _code(
+            "LC006",
+            "error",
+            "The app factory failed",
+            "load-failed",
+            EXIT_LOAD,
+            """
+With --factory, TARGET is called with no arguments to build the application. The call
+raised an exception, returned an awaitable instead of an app, or returned something that
+is not an ASGI application.
+
+How to fix: the finding shows the exception and the line in your factory. Factories must
+be plain (not async) callables that need no arguments, as with uvicorn --factory.
+""",
+        ),
+        _code(
+            "LC007",
+            "error",
+            "Loading timed out",
+            "load-failed",
+            EXIT_HANG,
+            """
+Importing the module (or calling the factory) did not finish within --import-timeout.
+The finding shows the line the import was executing when the deadline passed: typically
+a network call at import time (a database ping, fetching secrets, downloading a model).
+
+Why it matters: servers have no import timeout. A deploy that imports a module blocked on
+an unreachable host hangs until the orchestrator kills it, with no message at all.
+
+How to fix: do not perform I/O at import time. Move connections and downloads into the
+lifespan startup, where they can be timed out, retried and reported.
+""",
+        ),
+        _code(
+            "LC101",
+            "error",
+            "Startup raised an exception",
+            "startup-failed",
+            EXIT_FAILED,
+            """
+After receiving lifespan.startup, the application raised instead of sending
+lifespan.startup.complete. The finding shows the exception and the deepest frame in your
+code. SystemExit, KeyboardInterrupt and CancelledError are named as such: they usually mean
+a sys.exit() call, a stray signal handler, or a task cancelled by its own code.
+
+Why it matters: servers disagree on what happens next. uvicorn (--lifespan on) exits with
+status 3; uvicorn's default "auto" mode, hypercorn and granian may log a short warning and
+start serving anyway, without the resources your startup code was meant to create.
+
+How to fix: fix the error at the reported line. If the failure is expected (a dependency
+that is down), catch it and let the app fail fast with a clear message, or retry with a
+bound.
+""",
+        ),
+        _code(
+            "LC102",
+            "error",
+            "Startup failed (lifespan.startup.failed)",
+            "startup-failed",
+            EXIT_FAILED,
+            """
+The application sent lifespan.startup.failed. The message it sent is shown verbatim.
+Starlette and FastAPI send the traceback text as the message and then re-raise; the two
+are reported as one finding that points at the line in your code.
+
+Why it matters: uvicorn exits with status 3, granian with status 1, but hypercorn logs the
+message and exits 0, so a deploy script may believe the service started.
+
+How to fix: the message and the location say what failed; fix that. The failure itself is
+reported correctly by the app, so no protocol change is needed.
+""",
+        ),
+        _code(
+            "LC103",
+            "error",
+            "Startup timed out",
+            "startup-timeout",
+            EXIT_HANG,
+            """
+Startup did not finish within --startup-timeout. The finding shows where the lifespan
+coroutine was waiting: the whole await chain, down to the innermost frame in your code,
+and the other tasks and threads that were pending at the time (the lifespan is often
+waiting on one of them). The startup was then cancelled; the message says whether the
+cancellation was honoured.
+
+Why it matters: uvicorn and granian wait forever and ignore Ctrl+C and SIGTERM while
+doing so; hypercorn gives up after 60 s and then serves anyway.
+
+How to fix: add timeouts to the awaits made during startup (connections, health checks,
+queues), and make sure any event the startup waits for is set by something that runs.
+""",
+        ),
+        _code(
+            "LC104",
+            "warning",
+            "The event loop was blocked",
+            "<phase>-timeout",
+            EXIT_HANG,
+            """
+A synchronous call held the event loop for longer than --block-threshold (default
+0.25 s): time.sleep, a blocking database driver, CPU-heavy work, a large file read. The
+finding gives the blocking call's location in your code and how long the loop was blocked
+in each phase.
+
+It is a warning when the phase still finished in time. When the phase deadline passes
+while the loop is blocked, it is an error and decides the outcome (a timeout): no
+in-process timeout can fire while the loop is blocked, so servers hang here, and
+lifespan-check reports at the deadline from its watchdog thread.
+
+How to fix: await the asynchronous version of the call, or run the blocking call in a
+worker thread (anyio.to_thread.run_sync or asyncio.to_thread).
+""",
+        ),
+        _code(
+            "LC105",
+            "error",
+            "Startup never answered",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application received lifespan.startup and then returned without sending either
+lifespan.startup.complete or lifespan.startup.failed.
+
+Why it matters: uvicorn logs "Application startup complete" even though it is not true;
+other servers and test clients wait for an answer that never comes.
+
+How to fix: send lifespan.startup.complete when startup has finished, or
+lifespan.startup.failed with a message when it has not, and keep the lifespan coroutine
+running until lifespan.shutdown arrives.
+""",
+        ),
+        _code(
+            "LC106",
+            "warning",
+            "Lifespan unsupported",
+            "unsupported",
+            EXIT_FAILED,
+            """
+The application raised before its first receive() on the lifespan scope. Servers read this
+as "this app does not support lifespan" (Django's ASGI handler does this on purpose).
+
+With --lifespan auto (the default, as in uvicorn) this is a warning: servers go on and
+serve without running any startup or shutdown code. With --lifespan on it is an error, as
+uvicorn --lifespan on exits with status 3.
+
+How to fix: if your app is meant to have startup code, something is rejecting the lifespan
+scope before the framework sees it, often a middleware that only expects "http" scopes.
+Pass non-http scopes through to the wrapped app. If the app has no startup code, this
+warning is expected.
+""",
+        ),
+        _code(
+            "LC107",
+            "warning",
+            "Lifespan ignored",
+            "unsupported",
+            EXIT_FAILED,
+            """
+The application returned from the lifespan scope without receiving or sending anything.
+
+Why it matters: servers then believe startup succeeded and, as the lifespan has ended,
+never deliver lifespan.shutdown, so no shutdown code will run either. This is how apps
+that do not support lifespan usually behave; it is a problem when the app, or something
+mounted inside it, has startup or shutdown handlers.
+
+How to fix: if the app should run startup code, find the layer that returns early for
+non-http scopes (a middleware, a dispatcher) and make it forward lifespan to the app below.
+""",
+        ),
+        _code(
+            "LC109",
+            "error",
+            "Lifespan ended while running",
+            "running-failed",
+            EXIT_FAILED,
+            """
+The lifespan coroutine returned or raised after lifespan.startup.complete and before it
+received lifespan.shutdown.
+
+Why it matters: every server keeps serving, and uvicorn and granian then skip your
+shutdown code. Whatever the lifespan was keeping alive (a consumer, a connection pool
+inside an `async with`) is gone while the app still takes traffic.
+
+How to fix: keep the lifespan coroutine waiting on receive() until lifespan.shutdown
+arrives; run background work in tasks whose failure you handle, not in the lifespan
+coroutine itself. --hold SECONDS keeps the app "running" before shutdown, to catch this.
+""",
+        ),
+        _code(
+            "LC110",
+            "error",
+            "Interrupted",
+            "interrupted",
+            EXIT_INTERRUPTED,
+            """
+The check was interrupted (Ctrl+C) while a phase was running. The finding shows where the
+app was at that moment: the lifespan coroutine's await chain and, if the event loop was
+blocked, the stack of the blocking call. The phase was cancelled and the report covers
+what had happened until then.
+""",
+        ),
+        _code(
+            "LC201",
+            "error",
+            "Shutdown raised an exception",
+            "shutdown-failed",
+            EXIT_FAILED,
+            """
+After receiving lifespan.shutdown, the application raised instead of sending
+lifespan.shutdown.complete. The finding shows the exception and the deepest frame in your
+code.
+
+Why it matters: every server exits 0 here, so a failed shutdown (data not flushed,
+connections not closed) never fails a deploy or shows up in monitoring.
+
+How to fix: fix the error at the reported line; make each cleanup step independent so one
+failure does not skip the others.
+""",
+        ),
+        _code(
+            "LC202",
+            "error",
+            "Shutdown failed (lifespan.shutdown.failed)",
+            "shutdown-failed",
+            EXIT_FAILED,
+            """
+The application sent lifespan.shutdown.failed. The message it sent is shown verbatim.
+
+Why it matters: servers log it at best and exit 0.
+
+How to fix: the message says what failed during cleanup; fix that.
+""",
+        ),
+        _code(
+            "LC203",
+            "error",
+            "Shutdown timed out",
+            "shutdown-timeout",
+            EXIT_HANG,
+            """
+Shutdown did not finish within --shutdown-timeout. The finding shows where the lifespan
+coroutine was waiting (the await chain down to your code), the other pending tasks and
+threads, and whether the cancellation that followed was honoured.
+
+Why it matters: during a rolling deploy the orchestrator waits for the old instance to
+stop, then kills it; a hanging shutdown means slow deploys and cleanup that never happens.
+
+How to fix: bound every await in shutdown code with a timeout (draining queues, closing
+pools, flushing buffers), and make sure the tasks you wait for are told to stop.
+""",
+        ),
+        _code(
+            "LC205",
+            "error",
+            "Shutdown never answered",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application received lifespan.shutdown and returned without sending
+lifespan.shutdown.complete or lifespan.shutdown.failed.
+
+How to fix: send lifespan.shutdown.complete after cleanup, or lifespan.shutdown.failed
+with a message if cleanup failed.
+""",
+        ),
+        _code(
+            "LC206",
+            "warning",
+            "Still running after shutdown",
+            None,
+            EXIT_FAILED,
+            """
+The application sent lifespan.shutdown.complete, but its lifespan coroutine was still
+running a moment later (it was then cancelled).
+
+Why it matters: servers stop waiting once shutdown is complete; the code that still runs
+is cut off when the process exits, so any cleanup it does is lost.
+
+How to fix: do all cleanup before sending lifespan.shutdown.complete, and return right
+after sending it.
+""",
+        ),
+        _code(
+            "LC301",
+            "error",
+            "Unknown message type",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application sent a message whose type is not one of the lifespan messages it may send:
+lifespan.startup.complete, lifespan.startup.failed, lifespan.shutdown.complete,
+lifespan.shutdown.failed. Near misses are named ("did you mean ...").
+
+Why it matters: uvicorn fails with a bare AssertionError, granian with a KeyError, hypercorn
+logs a warning; none of them tells you which line sent it.
+
+How to fix: correct the message type at the reported line.
+""",
+        ),
+        _code(
+            "LC302",
+            "error",
+            "Duplicate or out-of-order message",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application sent a valid lifespan message at the wrong time: a second
+startup.complete, a shutdown message before lifespan.shutdown was received, or anything
+after the final message.
+
+Why it matters: uvicorn --lifespan on exits 3; in auto mode it decides the app does not
+support lifespan and skips shutdown; granian warns and skips shutdown; hypercorn says
+nothing.
+
+How to fix: send exactly one answer per event (startup, then shutdown), at the reported
+line.
+""",
+        ),
+        _code(
+            "LC303",
+            "error",
+            "Sent before receiving",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application called send() before its first receive(). The spec requires the app to
+receive lifespan.startup before answering it.
+
+How to fix: await receive() first, check that the message is lifespan.startup, run the
+startup code, then send lifespan.startup.complete.
+""",
+        ),
+        _code(
+            "LC304",
+            "error",
+            "Malformed message",
+            "protocol-error",
+            EXIT_FAILED,
+            """
+The application sent something that is not a valid ASGI message: not a mapping, a mapping
+without a "type" key, a non-string type, or a "message" field that is not a string.
+
+How to fix: send a dict such as {"type": "lifespan.startup.failed", "message": "why"}.
+""",
+        ),
+        _code(
+            "LC401",
+            "warning",
+            "Tasks left running after shutdown",
+            None,
+            EXIT_FAILED,
+            """
+Tasks the app created were still pending after lifespan.shutdown.complete. The finding
+gives each task's name, its coroutine and where it is waiting.
+
+Why it matters: these tasks are destroyed mid-flight when the server's loop closes
+("Task was destroyed but it is pending!"): work in progress is lost, and their cleanup
+code never runs.
+
+How to fix: keep a reference to background tasks, cancel them during shutdown and await
+them (or run them in a task group that the lifespan owns).
+""",
+        ),
+        _code(
+            "LC402",
+            "warning",
+            "Threads left running after shutdown",
+            None,
+            EXIT_FAILED,
+            """
+Non-daemon threads that did not exist before startup were still alive after
+lifespan.shutdown.complete. The finding gives each thread's name, target and current
+frame.
+
+Why it matters: Python waits for non-daemon threads before exiting, so a real server
+process never exits after shutdown and has to be killed.
+
+How to fix: signal the thread to stop during shutdown and join it, or make it a daemon
+thread if it holds nothing that needs cleanup.
+""",
+        ),
+        _code(
+            "LC408",
+            "warning",
+            "The interpreter would not exit",
+            None,
+            EXIT_FAILED,
+            """
+After the report was complete, the app's interpreter did not exit within the grace
+period: non-daemon threads or atexit hooks kept it alive. The finding says what was
+holding it; the process was then killed.
+
+Why it matters: a server that hangs at exit delays every deploy and restart until the
+orchestrator's kill timeout.
+
+How to fix: stop and join the threads named, and keep atexit hooks short.
+""",
+        ),
+        _code(
+            "LC601",
+            "error",
+            "The app's process was killed by a signal",
+            "crashed",
+            EXIT_CRASH,
+            """
+The child interpreter running the app died from a signal (SIGSEGV, SIGABRT, SIGKILL ...):
+a crash in a C extension, an abort(), or the out-of-memory killer. The finding names the
+signal, the phase reached, and the last Python stack seen (from faulthandler or the
+watchdog).
+
+How to fix: look at the stack; crashes in C extensions are usually fixed by upgrading the
+extension or by not sharing its objects across threads or forks.
+""",
+        ),
+        _code(
+            "LC602",
+            "error",
+            "The app's process exited",
+            "crashed",
+            EXIT_CRASH,
+            """
+The child interpreter running the app exited on its own with a status: os._exit(), or
+sys.exit() at import time (a settings check that prints and exits, for example).
+
+Why it matters: under a server the whole server process exits with that status.
+
+How to fix: raise an exception instead of exiting from library or app code, so the
+server can report it; the finding shows the status and the phase.
+""",
+        ),
+    )
+}
+
+
+def lookup(code: str) -> Code | None:
+    """The catalogue entry for CODE, case-insensitively."""
+    return CATALOGUE.get(code.strip().upper())
+
+
+def make(
+    code: str,
+    *,
+    phase: str | None,
+    message: str,
+    location: Frame | None = None,
+    stack: tuple[Frame, ...] = (),
+    hint: str | None = None,
+    severity: Severity | None = None,
+    t_s: float | None = None,
+    details: dict[str, Any] | None = None,
+) -> Finding:
+    """A finding for CODE, with the catalogue's title and (unless overridden) severity."""
+    entry = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=severity or entry.severity,
+        phase=phase,
+        title=entry.title,
+        message=message,
+        location=location,
+        stack=stack,
+        hint=hint,
+        t_s=t_s,
+        details=details or {},
+    )

@@ -1,0 +1,215 @@
+"""Turning live frames, tracebacks and exceptions into `Frame` values.
+
+The one judgement made here is "is this the user's code?": a finding points at the
+deepest frame of the app, not at the framework, the standard library or this tool.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import sysconfig
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from types import FrameType, TracebackType
+from typing import Any
+
+from .model import Frame
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(sorted(os.path.abspath(d) + os.sep for d in dirs if d))
+
+
+@dataclass
+class CodeClassifier:
+    """Decides which files are the user's code.
+
+    Files under `roots` (the app's directory and the target's package) are always the
+    user's, even when the app is installed into site-packages. Otherwise a file is the
+    user's unless it belongs to the standard library, an installed package or this tool.
+    """
+
+    roots: tuple[str, ...] = ()
+    library: tuple[str, ...] = field(default_factory=_library_dirs)
+
+    def with_root(self, path: str | None) -> CodeClassifier:
+        if not path:
+            return self
+        root = os.path.abspath(path) + os.sep
+        if root in self.roots:
+            return self
+        return CodeClassifier(roots=(*self.roots, root), library=self.library)
+
+    def is_user(self, filename: str) -> bool:
+        if not filename or filename.startswith("<"):
+            return False
+        path = os.path.abspath(filename)
+        if path.startswith(_PACKAGE_DIR + os.sep):
+            return False
+        installed = _is_installed(path)
+        for root in self.roots:
+            # A virtualenv inside the project directory is still library code.
+            if path.startswith(root) and (not installed or _is_installed(root)):
+                return True
+        if installed:
+            return False
+        return not any(path.startswith(lib) for lib in self.library)
+
+
+def _is_installed(path: str) -> bool:
+    return f"{os.sep}site-packages{os.sep}" in path or f"{os.sep}dist-packages{os.sep}" in path
+
+
+DEFAULT_CLASSIFIER = CodeClassifier()
+
+
+def make_frame(
+    filename: str,
+    lineno: int,
+    function: str,
+    classifier: CodeClassifier,
+    module_globals: dict[str, Any] | None = None,
+) -> Frame:
+    code = linecache.getline(filename, lineno, module_globals).strip() or None
+    return Frame(
+        file=filename,
+        line=lineno,
+        function=function,
+        code=code,
+        user=classifier.is_user(filename),
+    )
+
+
+def from_frame(frame: FrameType, classifier: CodeClassifier, lineno: int | None = None) -> Frame:
+    return make_frame(
+        frame.f_code.co_filename,
+        lineno if lineno is not None else (frame.f_lineno or 0),
+        frame.f_code.co_qualname,
+        classifier,
+        frame.f_globals,
+    )
+
+
+def stack_of(frame: FrameType | None, classifier: CodeClassifier, stop: Any = None) -> list[Frame]:
+    """The stack ending at `frame`, outermost first; stops below the code object `stop`."""
+    frames: list[Frame] = []
+    while frame is not None and frame.f_code is not stop:
+        frames.append(from_frame(frame, classifier))
+        frame = frame.f_back
+    frames.reverse()
+    return frames
+
+
+def traceback_frames(tb: TracebackType | None, classifier: CodeClassifier) -> list[Frame]:
+    """A traceback's frames, outermost first, with the line each was executing."""
+    out: list[Frame] = []
+    while tb is not None:
+        out.append(from_frame(tb.tb_frame, classifier, tb.tb_lineno))
+        tb = tb.tb_next
+    return out
+
+
+def below_tool(frames: Iterable[Frame]) -> tuple[Frame, ...]:
+    """The part of a stack below this tool's own frames (the app's side of it)."""
+    frames = tuple(frames)
+    last = max(
+        (
+            i
+            for i, f in enumerate(frames)
+            if os.path.abspath(f.file).startswith(_PACKAGE_DIR + os.sep)
+        ),
+        default=-1,
+    )
+    return frames[last + 1 :] if last + 1 < len(frames) else frames
+
+
+def innermost_user(frames: Iterable[Frame]) -> Frame | None:
+    """The deepest frame in the user's code, if any."""
+    found = None
+    for frame in frames:
+        if frame.user:
+            found = frame
+    return found
+
+
+def leaf_exceptions(exc: BaseException) -> Iterator[BaseException]:
+    """The exceptions inside (nested) exception groups, or `exc` itself."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from leaf_exceptions(inner)
+    else:
+        yield exc
+
+
+def exception_name(exc: BaseException) -> str:
+    cls = type(exc)
+    if cls.__module__ in ("builtins", "__main__"):
+        return cls.__qualname__
+    if cls.__module__.startswith("asyncio") and cls.__qualname__ == "CancelledError":
+        return "asyncio.CancelledError"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionInfo:
+    """What a finding says about an exception: its name, text and where it came from."""
+
+    type: str
+    message: str
+    stack: tuple[Frame, ...]
+    location: Frame | None
+    group_size: int = 1
+
+    @property
+    def summary(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+    def details(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"exception": {"type": self.type, "message": self.message}}
+        if self.group_size > 1:
+            out["exception"]["group_size"] = self.group_size
+        return out
+
+
+def describe_exception(exc: BaseException, classifier: CodeClassifier) -> ExceptionInfo:
+    """Name, message, stack and user location of an exception (first leaf of a group)."""
+    leaves = list(leaf_exceptions(exc))
+    leaf = leaves[0] if leaves else exc
+    stack = traceback_frames(leaf.__traceback__, classifier)
+    if isinstance(leaf, SyntaxError) and leaf.filename and leaf.lineno:
+        # The SyntaxError's own position is the line to fix, not the import that compiled it.
+        frame = make_frame(leaf.filename, leaf.lineno, "<module>", classifier)
+        stack.append(frame)
+    message = str(leaf)
+    if isinstance(leaf, SystemExit):
+        message = f"exit status {leaf.code!r}" if leaf.code is not None else "exit status None"
+    return ExceptionInfo(
+        type=exception_name(leaf),
+        message=message,
+        stack=tuple(stack),
+        location=innermost_user(stack),
+        group_size=len(leaves),
+    )
+
+
+def parse_traceback_text(text: str, classifier: CodeClassifier) -> list[Frame]:
+    """Frames from a formatted traceback (as Starlette puts in startup.failed messages)."""
+    frames: list[Frame] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line.startswith('File "'):
+            continue
+        try:
+            filename, rest = line[6:].split('", line ', 1)
+            number, _, func = rest.partition(", in ")
+            frames.append(make_frame(filename, int(number), func.strip(), classifier))
+        except ValueError:
+            continue
+    return frames

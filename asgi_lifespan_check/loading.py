@@ -1,0 +1,374 @@
+"""From `"pkg.module:attr"` to an ASGI 3 callable, or a finding that names the bad part.
+
+Import, factory call and interface detection are separate steps so the runner can time
+each one as its own phase. Failures raise `LoadFailure`, which carries the finding.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import os
+import pkgutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from . import findings
+from .errors import EnvFileError, TargetError
+from .frames import CodeClassifier, describe_exception
+from .model import Finding
+
+AsgiApp = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parsed `module:attr.attr` target."""
+
+    module: str
+    attrs: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.module}:{'.'.join(self.attrs)}"
+
+
+def parse_target(text: str) -> Target:
+    """Parse TARGET, or raise TargetError naming what is wrong with it."""
+    if not isinstance(text, str) or ":" not in text:
+        raise TargetError(
+            f"target {text!r} must be 'module:attribute' (for example 'app.main:app'): "
+            "there is no ':' between the module and the attribute"
+        )
+    module, _, attr = text.partition(":")
+    if not module:
+        raise TargetError(f"target {text!r} has no module before the ':' (e.g. 'main{text}')")
+    if not attr:
+        raise TargetError(f"target {text!r} has no attribute after the ':' (e.g. '{text}app')")
+    for label, dotted in (("module", module), ("attribute", attr)):
+        for part in dotted.split("."):
+            if not part.isidentifier():
+                raise TargetError(
+                    f"target {text!r}: {part!r} in the {label} {dotted!r} is not a valid "
+                    "Python identifier"
+                )
+    return Target(module, tuple(attr.split(".")))
+
+
+def load_env_file(path: str) -> list[str]:
+    """Load variables from a .env file (existing variables win, as with uvicorn)."""
+    if not os.path.isfile(path):
+        raise EnvFileError(f"--env-file {path!r} does not exist or is not a file")
+    try:
+        from dotenv import dotenv_values
+
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EnvFileError(f"--env-file {path!r} cannot be read: {exc}") from exc
+    loaded = []
+    for key, value in values.items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+            loaded.append(key)
+    return loaded
+
+
+class LoadFailure(Exception):
+    """Loading failed; `finding` says how (LC002-LC006)."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedApp:
+    """An app ready to drive, and what it was before we adapted it."""
+
+    app: AsgiApp
+    interface: str  # "asgi3" or "asgi2"
+    app_type: str
+    original: object
+
+
+def import_module(target: Target, classifier: CodeClassifier) -> ModuleType:
+    """Import the target's module; LC002 if it does not exist, LC003 if it raised."""
+    try:
+        return importlib.import_module(target.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and _is_target_path(exc.name, target.module):
+            raise LoadFailure(_module_not_found(target, exc.name)) from None
+        raise LoadFailure(_import_raised(target, exc, classifier)) from None
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise LoadFailure(_import_raised(target, exc, classifier)) from None
+
+
+def _is_target_path(missing: str, module: str) -> bool:
+    """True when the missing module is the target or one of its parent packages."""
+    return module == missing or module.startswith(missing + ".")
+
+
+def _module_not_found(target: Target, missing: str) -> Finding:
+    parent, _, leaf = missing.rpartition(".")
+    if parent and parent in sys.modules:
+        package = sys.modules[parent]
+        where = f"package {parent!r} ({_dir_of(package)})"
+        names = [m.name for m in pkgutil.iter_modules(getattr(package, "__path__", []))]
+    else:
+        where = "sys.path (the current directory or --app-dir first)"
+        names = [m.name for m in pkgutil.iter_modules([p for p in sys.path[:1] if p])]
+    message = f"module {missing!r} not found in {where}"
+    if missing != target.module:
+        message += f" (needed for the target module {target.module!r})"
+    close = difflib.get_close_matches(leaf or missing, names, n=3, cutoff=0.6)
+    hint = (
+        f"did you mean {' or '.join(repr(c) for c in close)}?"
+        if close
+        else "check the spelling and the directory you run from; use --app-dir for a src/ layout"
+    )
+    return findings.make(
+        "LC002", phase="import", message=message, hint=hint, details={"module": missing}
+    )
+
+
+def _dir_of(module: ModuleType) -> str:
+    paths = list(getattr(module, "__path__", []) or [])
+    return paths[0] if paths else str(getattr(module, "__file__", "?"))
+
+
+def _import_raised(target: Target, exc: BaseException, classifier: CodeClassifier) -> Finding:
+    info = describe_exception(exc, classifier)
+    if isinstance(exc, ModuleNotFoundError):
+        message = (
+            f"importing {target.module!r} failed: it imports {exc.name!r}, which is not installed"
+        )
+        hint = f"install the distribution that provides {exc.name!r} in this environment"
+    elif isinstance(exc, SyntaxError):
+        where = f"{exc.filename}:{exc.lineno}" if exc.filename else "the module"
+        message = f"SyntaxError in {where}: {exc.msg}"
+        if exc.text:
+            message += f"\n    {exc.text.rstrip()}"
+        hint = "fix the syntax at the reported line"
+    else:
+        message = f"importing {target.module!r} raised {info.summary}"
+        hint = "fix the error at the reported line; module-level code runs at import time"
+    return findings.make(
+        "LC003",
+        phase="import",
+        message=message,
+        location=info.location,
+        stack=info.stack,
+        hint=hint,
+        details=info.details(),
+    )
+
+
+def resolve_attribute(module: ModuleType, target: Target) -> object:
+    """Follow the dotted attribute; LC004 naming the missing part and close names."""
+    obj: object = module
+    path = target.module
+    for attr in target.attrs:
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise LoadFailure(_attribute_missing(module, obj, path, attr)) from None
+        except Exception as exc:  # a property or module __getattr__ that raised
+            info = describe_exception(exc, CodeClassifier())
+            raise LoadFailure(
+                findings.make(
+                    "LC004",
+                    phase="import",
+                    message=f"reading {attr!r} of {path!r} raised {info.summary}",
+                    location=info.location,
+                    stack=info.stack,
+                    details=info.details(),
+                )
+            ) from None
+        path = f"{path}:{attr}" if path == target.module else f"{path}.{attr}"
+    return obj
+
+
+def _attribute_missing(module: ModuleType, owner: object, path: str, attr: str) -> Finding:
+    names = [n for n in dir(owner) if not n.startswith("__")]
+    close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
+    apps = [n for n in names if n not in close and _looks_like_app(getattr(owner, n, None))]
+    what = f"module {path!r}" if owner is module else f"{path!r} ({type(owner).__name__})"
+    message = f"{what} has no attribute {attr!r}"
+    suggestions = [*close, *apps][:5]
+    hint = None
+    if suggestions:
+        message += "; names that exist: " + ", ".join(repr(s) for s in suggestions)
+        hint = f"did you mean {path}{':' if owner is module else '.'}{suggestions[0]}?"
+    if owner is module and getattr(module, "__file__", None):
+        message += f" (module file: {module.__file__})"
+    return findings.make(
+        "LC004",
+        phase="import",
+        message=message,
+        hint=hint,
+        details={"missing": attr, "suggestions": suggestions},
+    )
+
+
+def _looks_like_app(obj: object) -> bool:
+    if obj is None or inspect.ismodule(obj) or inspect.isclass(obj):
+        return False
+    call = obj if inspect.isfunction(obj) else getattr(obj, "__call__", None)  # noqa: B004
+    return call is not None and inspect.iscoroutinefunction(call) and _accepts(call, 3)
+
+
+def call_factory(factory: object, target: Target, classifier: CodeClassifier) -> object:
+    """Call the target with no arguments (--factory); LC006 if that fails."""
+    if not callable(factory):
+        raise LoadFailure(
+            findings.make(
+                "LC006",
+                phase="factory",
+                message=f"{target} is a {type(factory).__name__}, not callable, so it "
+                "cannot be used with --factory",
+            )
+        )
+    try:
+        app = factory()
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        info = describe_exception(exc, classifier)
+        raise LoadFailure(
+            findings.make(
+                "LC006",
+                phase="factory",
+                message=f"the factory {target}() raised {info.summary}",
+                location=info.location,
+                stack=info.stack,
+                details=info.details(),
+            )
+        ) from None
+    if inspect.isawaitable(app):
+        if inspect.iscoroutine(app):
+            app.close()
+        raise LoadFailure(
+            findings.make(
+                "LC006",
+                phase="factory",
+                message=f"the factory {target}() returned an awaitable; factories must "
+                "be plain functions that return the app",
+                hint="make the factory a regular def, or build the app at import time",
+            )
+        )
+    return app
+
+
+def as_asgi(obj: object, target: Target, *, factory: bool = False) -> LoadedApp:
+    """Detect the interface of `obj` and adapt it to ASGI 3; LC005 (LC006) if it is none."""
+    code = "LC006" if factory else "LC005"
+    phase = "factory" if factory else "import"
+    what = f"the factory {target}() returned" if factory else f"{target} is"
+
+    def reject(reason: str, hint: str | None = None) -> LoadFailure:
+        return LoadFailure(
+            findings.make(
+                code,
+                phase=phase,
+                message=f"{what} {reason}",
+                hint=hint,
+                details={"type": _type_name(obj)},
+            )
+        )
+
+    if obj is None:
+        raise reject("None, not an ASGI application")
+    if inspect.ismodule(obj):
+        raise reject(
+            f"a module ({obj.__name__}), not an ASGI application",
+            hint=f"name the application inside it, e.g. {obj.__name__}:app",
+        )
+    if not callable(obj):
+        raise reject(f"a {_type_name(obj)}, which is not callable, so not an ASGI application")
+    if getattr(obj, "_asgi_single_callable", False):
+        return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+    if getattr(obj, "_asgi_double_callable", False):
+        return _asgi2(obj)
+
+    if inspect.isclass(obj):
+        call = getattr(obj, "__call__", None)  # noqa: B004
+        if call is not None and inspect.iscoroutinefunction(call):
+            if _accepts(call, 3, bound=False) and not _accepts(call, 2, bound=False):
+                raise reject(
+                    f"the class {obj.__qualname__} itself; its instances are the ASGI apps",
+                    hint=f"create an instance ({obj.__qualname__}()) in the module, or pass "
+                    "--factory if the class is meant to be called to build the app",
+                )
+            if _accepts(obj, 1):
+                return _asgi2(obj)
+        if _accepts(obj, 1) and not _accepts(obj, 0):
+            return _asgi2(obj)  # asgiref's rule: an uninstantiated class is a double callable
+        raise reject(f"the class {obj.__qualname__}, which is not an ASGI application")
+
+    is_async = inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
+        getattr(obj, "__call__", None)  # noqa: B004
+    )
+    if is_async:
+        if _accepts(obj, 3):
+            return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+        raise reject(
+            f"an async callable that cannot be called as (scope, receive, send): "
+            f"{_signature_text(obj)}"
+        )
+    if _accepts(obj, 3):
+        # A sync callable returning an awaitable (a wrapper or partial); checked when called.
+        return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+    if _accepts(obj, 2):
+        raise reject(
+            f"a WSGI application {_signature_text(obj)}, not an ASGI application; WSGI has no "
+            "lifespan",
+            hint="serve it with a WSGI server, or wrap it (asgiref.wsgi.WsgiToAsgi) for an ASGI "
+            "server; a WSGI app has no startup or shutdown events to check",
+        )
+    if _accepts(obj, 1):
+        return _asgi2(obj)
+    raise reject(
+        f"a callable with the signature {_signature_text(obj)}; an ASGI application "
+        "takes (scope, receive, send)"
+    )
+
+
+def _asgi2(obj: object) -> LoadedApp:
+    from asgiref.compatibility import double_to_single_callable
+
+    return LoadedApp(double_to_single_callable(obj), "asgi2", _type_name(obj), obj)
+
+
+def _accepts(fn: object, count: int, *, bound: bool = True) -> bool:
+    """True if `fn` can be called with `count` positional arguments."""
+    try:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return count == 3  # builtins and C callables: trust them to be ASGI 3
+    params = list(sig.parameters.values())
+    if not bound and params and params[0].name == "self":
+        params = params[1:]
+    try:
+        inspect.Signature(params).bind(*range(count))
+    except TypeError:
+        return False
+    return True
+
+
+def _signature_text(obj: object) -> str:
+    try:
+        return str(inspect.signature(obj))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "(?)"
+
+
+def _type_name(obj: object) -> str:
+    if inspect.isfunction(obj) or inspect.isclass(obj):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"

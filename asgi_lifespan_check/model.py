@@ -1,0 +1,181 @@
+"""The plain values a check produces: frames, findings, phases, messages.
+
+They are frozen and JSON-friendly (`to_dict` / `from_dict`), because the same values
+travel over the child's event pipe and end up in the public JSON report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+PhaseName = Literal["import", "factory", "startup", "running", "shutdown"]
+PhaseStatus = Literal["ok", "failed", "timeout", "skipped", "interrupted"]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+PHASE_ORDER: tuple[PhaseName, ...] = ("import", "factory", "startup", "running", "shutdown")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One stack frame, as a user would want to open it in an editor."""
+
+    file: str
+    line: int
+    function: str
+    code: str | None = None
+    user: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "function": self.function,
+            "code": self.code,
+            "user": self.user,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Frame:
+        return cls(
+            file=str(data["file"]),
+            line=int(data["line"]),
+            function=str(data["function"]),
+            code=data.get("code"),
+            user=bool(data.get("user", True)),
+        )
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something the check noticed, with where it happened and what to do about it."""
+
+    code: str
+    severity: Severity
+    phase: str | None
+    title: str
+    message: str
+    location: Frame | None = None
+    stack: tuple[Frame, ...] = ()
+    hint: str | None = None
+    t_s: float | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "phase": self.phase,
+            "title": self.title,
+            "message": self.message,
+            "location": self.location.to_dict() if self.location else None,
+            "stack": [f.to_dict() for f in self.stack],
+            "hint": self.hint,
+            "t_s": self.t_s,
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        location = data.get("location")
+        return cls(
+            code=str(data["code"]),
+            severity=data["severity"],
+            phase=data.get("phase"),
+            title=str(data["title"]),
+            message=str(data["message"]),
+            location=Frame.from_dict(location) if location else None,
+            stack=tuple(Frame.from_dict(f) for f in data.get("stack") or ()),
+            hint=data.get("hint"),
+            t_s=data.get("t_s"),
+            details=dict(data.get("details") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """How one phase of the run went, and how long it took."""
+
+    name: PhaseName
+    status: PhaseStatus
+    duration_s: float | None
+    start_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "duration_s": self.duration_s,
+            "start_s": self.start_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Phase:
+        return cls(
+            name=data["name"],
+            status=data["status"],
+            duration_s=data.get("duration_s"),
+            start_s=data.get("start_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One lifespan message as it crossed the channel between the tool and the app."""
+
+    t_s: float
+    direction: Literal["receive", "send"]
+    type: str
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"t_s": self.t_s, "direction": self.direction, "type": self.type}
+        if self.message is not None:
+            out["message"] = self.message
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        return cls(
+            t_s=float(data["t_s"]),
+            direction=data["direction"],
+            type=str(data["type"]),
+            message=data.get("message"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """The tail of what the app wrote to stdout and stderr."""
+
+    stdout: str = ""
+    stderr: str = ""
+    stdout_bytes: int = 0
+    stderr_bytes: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.stdout or self.stderr)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "stdout_bytes": self.stdout_bytes,
+            "stderr_bytes": self.stderr_bytes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Output:
+        return cls(
+            stdout=str(data.get("stdout", "")),
+            stderr=str(data.get("stderr", "")),
+            stdout_bytes=int(data.get("stdout_bytes", 0)),
+            stderr_bytes=int(data.get("stderr_bytes", 0)),
+        )

@@ -1,0 +1,47 @@
+"""The options of one check, as plain frozen values (no parsing here)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .driver import DriveOptions
+
+BACKENDS = ("asyncio", "trio")
+LIFESPAN_MODES = ("auto", "on")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """What the child needs to import the app (known before the CLI is fully parsed)."""
+
+    target: str
+    app_dir: str | None = "."
+    env_file: str | None = None
+    factory: bool = False
+    import_timeout: float = 60.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadOptions:
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything after the import: how to drive and watch the lifespan."""
+
+    backend: str = "asyncio"
+    block_threshold: float = 0.25
+    drive: DriveOptions = field(default_factory=DriveOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunOptions:
+        values = dict(data)
+        values["drive"] = DriveOptions(**values.get("drive", {}))
+        return cls(**values)

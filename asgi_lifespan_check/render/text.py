@@ -1,0 +1,88 @@
+"""Plain text: stable, greppable, no colours. One finding per block, code first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Finding
+from ..report import Report
+from ._common import (
+    display_stack,
+    duration,
+    headline,
+    literal,
+    output_tail,
+    rest_of_message,
+    summary_counts,
+    where,
+)
+
+
+def render(report: Report, **_: Any) -> str:
+    lines: list[str] = []
+    env = report.environment
+    mode = "isolated" if env.isolated else "in-process"
+    lines.append(f"lifespan-check {report.target}")
+    iface = report.interface or "-"
+    if report.app_type:
+        iface += f" ({report.app_type})"
+    lines.append(f"  interface: {iface}")
+    lines.append(f"  python: {env.python} on {env.platform} · backend: {env.backend} · {mode}")
+    lines.append("")
+    for phase in report.phases:
+        lines.append(f"  {phase.name:<9} {phase.status:<11} {duration(phase.duration_s):>9}")
+    if report.state_keys:
+        lines.append(f"  state keys: {', '.join(literal(k) for k in report.state_keys)}")
+    for finding in report.findings:
+        lines.append("")
+        lines.extend(finding_lines(finding))
+    if report.ignored:
+        lines.append("")
+        lines.append("  ignored: " + ", ".join(sorted({f.code for f in report.ignored})))
+    for stream in ("stdout", "stderr"):
+        text = getattr(report.output, stream)
+        if text.strip():
+            tail = output_tail(text)
+            total = getattr(report.output, f"{stream}_bytes")
+            lines.append("")
+            lines.append(f"  app {stream} (last {len(tail)} lines of {total} bytes):")
+            lines.extend(f"    | {row}" for row in tail)
+    lines.append("")
+    verdict = "PASSED" if report.passed else "FAILED"
+    lines.append(
+        f"{verdict} outcome={report.outcome} exit={report.exit_code} "
+        f"({summary_counts(len(report.errors), len(report.warnings))}, "
+        f"total {duration(report.total_s)})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def finding_lines(finding: Finding) -> list[str]:
+    """A finding as plain lines: code, severity, phase, message, location, stack, hint."""
+    phase = f" [{finding.phase}]" if finding.phase else ""
+    out = [f"{finding.code} {finding.severity}{phase} {finding.title}: {headline(finding)}"]
+    out.extend(f"    {line}" for line in rest_of_message(finding))
+    if finding.location is not None:
+        out.append(f"    at {where(finding.location)}")
+        if finding.location.code:
+            out.append(f"      {literal(finding.location.code)}")
+    stack = [f for f in finding.stack]
+    if len(stack) > 1:
+        out.append("    stack (outermost first):")
+        for line in display_stack(stack):
+            if line.frame is None:
+                out.append(f"      ... {line.folded} library frame(s)")
+            else:
+                mark = "*" if line.frame.user else " "
+                out.append(f"     {mark}{where(line.frame)}")
+    for task in finding.details.get("pending_tasks") or ():
+        loc = task.get("location")
+        at = f" at {loc['file']}:{loc['line']}" if loc else ""
+        out.append(f"    pending task {task['name']!r} ({task['coroutine']}){at}")
+    for thread in finding.details.get("threads") or ():
+        loc = thread.get("location")
+        at = f" at {loc['file']}:{loc['line']} in {loc['function']}" if loc else ""
+        out.append(f"    thread {thread['name']!r}{at}")
+    if finding.hint:
+        out.append(f"    hint: {literal(finding.hint)}")
+    return out

@@ -1,0 +1,334 @@
+"""One check, in the current interpreter: load the app, drive it, look for leftovers.
+
+Used as is by `--no-isolate` and the Python API, and inside the child interpreter by
+`_child.py`, which adds a `fatal` hook: the way out when the watchdog must end the run
+while the main thread is stuck.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import findings
+from .awaits import TaskInfo, ThreadInfo, thread_infos
+from .driver import Driver, DriveResult
+from .events import Recorder
+from .frames import CodeClassifier, below_tool, innermost_user
+from .loading import (
+    LoadedApp,
+    LoadFailure,
+    as_asgi,
+    call_factory,
+    import_module,
+    load_env_file,
+    parse_target,
+    resolve_attribute,
+)
+from .model import Finding, Frame
+from .options import LoadOptions, RunOptions
+from .runtime import Runtime, make_runtime
+from .watch import BlockEpisode, Watchdog
+
+# How long new non-daemon threads get to finish on their own after shutdown.
+_THREAD_SETTLE_S = 0.2
+# How long the loop gets to react to Ctrl+C before we report from the control thread.
+_INTERRUPT_GRACE_S = 0.5
+
+
+class Runner:
+    """Runs the phases of one check and emits their events to a recorder."""
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        *,
+        isolated: bool = False,
+        fatal: Callable[[], None] | None = None,
+        block_threshold: float = 0.25,
+    ) -> None:
+        self.recorder = recorder
+        self.isolated = isolated
+        self.fatal = fatal
+        self.classifier = CodeClassifier()
+        self.watchdog = Watchdog(
+            self.classifier,
+            block_threshold=block_threshold,
+            on_stuck=self._stuck if fatal is not None else None,
+        )
+        self.driver: Driver | None = None
+        self.runtime: Runtime | None = None
+        self._load_deadline_phase: str | None = None
+        self._sys_path_added: str | None = None
+
+    # Loading ----------------------------------------------------------------------------
+
+    def meta(self, target: str, backend: str | None = None) -> None:
+        self.recorder.meta(
+            target=target,
+            python=platform.python_version(),
+            implementation=sys.implementation.name,
+            platform=sys.platform,
+            isolated=self.isolated,
+            pid=os.getpid(),
+            t0=self.recorder.t0,
+            **({"backend": backend} if backend else {}),
+        )
+
+    def load(self, options: LoadOptions) -> LoadedApp | None:
+        """Import (and build, with --factory) the target app, timing each step."""
+        target = parse_target(options.target)
+        if options.app_dir is not None:
+            app_dir = os.path.abspath(options.app_dir)
+            self.classifier = self.classifier.with_root(app_dir)
+            if not sys.path or sys.path[0] != app_dir:
+                sys.path.insert(0, app_dir)
+                self._sys_path_added = app_dir
+        self.watchdog.classifier = self.classifier
+        if options.env_file:
+            load_env_file(options.env_file)
+        if self.fatal is not None:
+            self.watchdog.start()
+        try:
+            self._enter_sync("import", options.import_timeout)
+            try:
+                module = import_module(target, self.classifier)
+                package_dir = _package_dir(target.module)
+                self.classifier = self.classifier.with_root(package_dir)
+                self.watchdog.classifier = self.classifier
+                obj = resolve_attribute(module, target)
+            except LoadFailure as failure:
+                self._fail("import", failure.finding)
+                return None
+            self.recorder.phase_end("import", time.perf_counter(), "ok")
+            if options.factory:
+                self._enter_sync("factory", options.import_timeout)
+                try:
+                    obj = call_factory(obj, target, self.classifier)
+                    loaded = as_asgi(obj, target, factory=True)
+                except LoadFailure as failure:
+                    self._fail("factory", failure.finding)
+                    return None
+                self.recorder.phase_end("factory", time.perf_counter(), "ok")
+            else:
+                try:
+                    loaded = as_asgi(obj, target)
+                except LoadFailure as failure:
+                    self._fail(None, failure.finding)
+                    return None
+        finally:
+            self.watchdog.enter_phase("loaded", None, loop=False)
+        self.recorder.meta(interface=loaded.interface, app_type=loaded.app_type)
+        return loaded
+
+    def load_object(self, app: object, name: str) -> LoadedApp | None:
+        """Adapt an app object handed over by the Python API (no import phase)."""
+        try:
+            from .loading import Target
+
+            loaded = as_asgi(app, Target("<object>", (name,)))
+        except LoadFailure as failure:
+            self._fail(None, failure.finding)
+            return None
+        self.recorder.meta(interface=loaded.interface, app_type=loaded.app_type)
+        return loaded
+
+    def _enter_sync(self, phase: str, timeout: float | None) -> float:
+        now = time.perf_counter()
+        self.recorder.phase_start(phase, now, timeout)
+        self.watchdog.enter_phase(phase, None if timeout is None else now + timeout, loop=False)
+        return now
+
+    def _fail(self, phase: str | None, finding: Finding) -> None:
+        now = time.perf_counter()
+        finding = _stamped(finding, self.recorder.rel(now))
+        if phase is not None:
+            self.recorder.phase_end(phase, now, "failed")
+        self.recorder.finding(finding)
+        for skipped in ("startup", "shutdown"):
+            self.recorder.phase_end(skipped, None, "skipped")
+
+    # Driving ----------------------------------------------------------------------------
+
+    def drive(self, loaded: LoadedApp, options: RunOptions) -> None:
+        """Run startup, the optional hold, and shutdown; then look for leftovers."""
+        self.recorder.meta(backend=options.backend)
+        self.watchdog.block_threshold = options.block_threshold
+        runtime = make_runtime(options.backend, self.classifier)
+        driver = Driver(
+            loaded.app, options.drive, self.recorder, runtime, self.classifier, self.watchdog
+        )
+        self.driver = driver
+        self.runtime = runtime
+        if not self.watchdog.started:
+            self.watchdog.start()
+        threads_before = {t.ident for t in threading.enumerate()}
+        result = runtime.run(driver.run)
+        for finding in driver.block_findings():
+            self.recorder.finding(finding)
+        if result.shutdown_complete:
+            self._leftovers(result, threads_before)
+
+    def _leftovers(self, result: DriveResult, threads_before: set[int | None]) -> None:
+        if result.leftover_tasks:
+            self.recorder.finding(_leaked_tasks(result.leftover_tasks, self.recorder))
+        deadline = time.monotonic() + _THREAD_SETTLE_S
+        new = [
+            t
+            for t in threading.enumerate()
+            if t.ident not in threads_before and not t.daemon and t.is_alive()
+        ]
+        for thread in new:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        alive = {t.ident for t in new if t.is_alive() and t.ident is not None}
+        if alive:
+            infos = thread_infos(self.classifier, only=alive)
+            self.recorder.finding(_leaked_threads(infos, self.recorder))
+
+    def finish(self) -> None:
+        self.watchdog.stop()
+        self.recorder.done()
+        if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
+            del sys.path[0]
+
+    # The watchdog's way out (isolated runs only) ----------------------------------------
+
+    def interrupt(self) -> None:
+        """The user pressed Ctrl+C in the supervisor (called from the control thread)."""
+        driver, runtime = self.driver, self.runtime
+        if driver is not None and runtime is not None and runtime.loop_thread is not None:
+            runtime.call_soon_threadsafe(driver.interrupt)
+            # A blocked loop never runs that callback: then answer from this thread.
+            timer = threading.Timer(_INTERRUPT_GRACE_S, self._interrupt_stuck)
+            timer.daemon = True
+            timer.start()
+        else:
+            self._interrupt_stuck()
+
+    def _interrupt_stuck(self) -> None:
+        if self.recorder.closed or self.fatal is None:
+            return
+        phase = self.watchdog.phase
+        stack = below_tool(self.watchdog.main_stack())
+        where = innermost_user(stack)
+        now = time.perf_counter()
+        self.recorder.phase_end(phase, now, "interrupted")
+        self.recorder.finding(
+            findings.make(
+                "LC110",
+                phase=phase,
+                t_s=self.recorder.rel(now),
+                message=f"interrupted during {phase}"
+                + (
+                    f" while the main thread was in {where.function}() at {where.where}"
+                    if where
+                    else ""
+                )
+                + (" (the event loop was blocked)" if phase not in ("import", "factory") else ""),
+                location=where,
+                stack=stack,
+            )
+        )
+        self.recorder.done()
+        self.fatal()
+
+    def _stuck(self, phase: str, episode: BlockEpisode | None, stack: tuple[Frame, ...]) -> None:
+        try:
+            self._report_stuck(phase, episode, below_tool(stack))
+        finally:
+            # Whatever happened above, the supervisor must get "done" and an exit.
+            self.recorder.done()
+            assert self.fatal is not None
+            self.fatal()
+
+    def _report_stuck(
+        self, phase: str, episode: BlockEpisode | None, stack: tuple[Frame, ...]
+    ) -> None:
+        if phase in ("import", "factory"):
+            where = innermost_user(stack)
+            now = time.perf_counter()
+            self.recorder.phase_end(phase, now, "timeout")
+            self.recorder.finding(
+                findings.make(
+                    "LC007",
+                    phase=phase,
+                    t_s=self.recorder.rel(now),
+                    message=f"the {phase} did not finish within its timeout"
+                    + (f"; it was running {where.function}() at {where.where}" if where else ""),
+                    location=where,
+                    stack=stack,
+                    hint="move network calls and other slow work out of module level, into "
+                    "the lifespan startup",
+                )
+            )
+            for skipped in ("startup", "shutdown"):
+                self.recorder.phase_end(skipped, None, "skipped")
+        elif self.driver is not None:
+            self.driver.stuck(phase, episode, stack)
+
+
+def _stamped(finding: Finding, t_s: float) -> Finding:
+    from dataclasses import replace
+
+    return finding if finding.t_s is not None else replace(finding, t_s=t_s)
+
+
+def _package_dir(module: str) -> str | None:
+    top = sys.modules.get(module.partition(".")[0])
+    paths = list(getattr(top, "__path__", []) or [])
+    if paths:
+        return str(paths[0])
+    file = getattr(top, "__file__", None)
+    return os.path.dirname(file) if file else None
+
+
+def _leaked_tasks(tasks: list[TaskInfo], recorder: Recorder) -> Finding:
+    parts = []
+    for task in tasks[:5]:
+        where = task.chain.location
+        at = f" waiting at {where.where} in {where.function}()" if where else ""
+        parts.append(f"{task.name!r} ({task.coroutine}){at}")
+    more = f" and {len(tasks) - 5} more" if len(tasks) > 5 else ""
+    first = tasks[0].chain
+    return findings.make(
+        "LC401",
+        phase="shutdown",
+        t_s=recorder.rel(time.perf_counter()),
+        message=f"{len(tasks)} task(s) still pending after lifespan.shutdown.complete: "
+        + "; ".join(parts)
+        + more,
+        location=first.location,
+        stack=first.all_frames(),
+        details={"tasks": [t.to_dict() for t in tasks]},
+        hint="cancel and await background tasks during shutdown",
+    )
+
+
+def _leaked_threads(threads: list[ThreadInfo], recorder: Recorder) -> Finding:
+    parts = []
+    for thread in threads[:5]:
+        where = innermost_user(thread.stack)
+        target = f" running {thread.target}()" if thread.target else ""
+        at = f" at {where.where}" if where else ""
+        parts.append(f"{thread.name!r}{target}{at}")
+    first = threads[0]
+    return findings.make(
+        "LC402",
+        phase="shutdown",
+        t_s=recorder.rel(time.perf_counter()),
+        message=f"{len(threads)} non-daemon thread(s) started during the lifespan are still "
+        "alive after shutdown, so a server process would never exit: " + "; ".join(parts),
+        location=innermost_user(first.stack),
+        stack=first.stack,
+        details={"threads": [t.to_dict() for t in threads]},
+        hint="signal these threads to stop during shutdown and join them",
+    )
+
+
+def describe_environment() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": sys.platform}

@@ -8,6 +8,7 @@ are left alone: the supervisor captures them separately.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import json
 import os
@@ -86,10 +87,8 @@ def _exit_like_python() -> None:
         shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
     os._exit(0)
 
 
@@ -124,10 +123,8 @@ def main(argv: list[str]) -> None:
     faulthandler.enable(file=dump_fd, all_threads=True)
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, file=dump_fd, all_threads=True, chain=False)
-    try:
+    with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
     recorder = Recorder(PipeSink(event_fd))
     control = Control(ctrl_fd)
     command = control.next()

@@ -8,8 +8,13 @@ then parses for real, and the speculative child is used only if the scan agreed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._spawn import Spawned
 
 # Options that take a value, and flags. The CLI module is the source of truth;
 # tests/test_entry.py checks that these tables match it.
@@ -46,9 +51,10 @@ def prescan(argv: list[str]) -> dict[str, object] | None:
             name, eq, value = arg.partition("=")
             if name in VALUE_OPTIONS:
                 if not eq:
-                    value = next(args, None)  # type: ignore[assignment]
-                    if value is None:
+                    following = next(args, None)
+                    if following is None:
                         return None
+                    value = following
                 values[name] = value
             elif name in FLAG_OPTIONS and not eq:
                 flags.add(name)
@@ -73,35 +79,33 @@ def prescan(argv: list[str]) -> dict[str, object] | None:
     }
 
 
-def _speculate(argv: list[str]) -> object | None:
+def _speculate(argv: list[str]) -> tuple[dict[str, object], Spawned] | None:
+    """Start the child for what argv most likely asks, before anything heavy is imported."""
     plan = prescan(argv)
     if plan is None or ":" not in str(plan["target"]):
         return None
     env_file = plan["env_file"]
     if env_file is not None and not os.path.isfile(str(env_file)):
         return None
-    from .isolate import Child
-    from .options import LoadOptions
+    from ._spawn import start
 
     try:
-        return Child(LoadOptions(**plan))  # type: ignore[arg-type]
-    except Exception:
-        return None  # the real run will report it properly
+        return plan, start(plan)
+    except OSError:
+        return None  # the real run will start one and report properly
 
 
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["explain"]:
         argv = ["--explain", *argv[1:]] if len(argv) > 1 else ["--explain", "all"]
-    child = _speculate(argv)
+    early = _speculate(argv)
     from .cli import run
 
-    code = run(argv, prespawned=child)
+    code = run(argv, early=early)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     # Interpreter teardown would cost the user ~20% of the run for nothing.
     os._exit(code)
 

@@ -6,15 +6,16 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BackendUnavailable, SupervisorError, UsageError
 from .events import ListSink, Recorder
-from .isolate import Child
 from .loading import parse_target
 from .options import BACKENDS, LIFESPAN_MODES, LoadOptions, RunOptions
+
+if TYPE_CHECKING:
+    from .isolate import Child
 from .report import Report, build
-from .runner import Runner
 
 Notice = Callable[[str], None]
 
@@ -81,6 +82,8 @@ def _isolated(
         if prespawned is not None:
             prespawned.kill()
             prespawned.collect()
+        from .isolate import Child
+
         child = Child(load)
     child.run(run)
     with _interrupts(child.interrupt, child.interrupt, notice):
@@ -108,6 +111,7 @@ def _in_process(
     notice: Notice | None,
 ) -> Report:
     from .capture import captured_fds
+    from .runner import Runner
 
     sink = ListSink()
     runner = Runner(Recorder(sink), isolated=False, block_threshold=run.block_threshold)
@@ -186,7 +190,7 @@ def check_sync(
     ignore: Iterable[str] = (),
 ) -> Report:
     """Check an app (an ASGI app object or a "module:attr" string) and return the report."""
-    from .driver import DriveOptions
+    from .options import DriveOptions
 
     run = RunOptions(
         backend=backend or "asyncio",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from .frames import CodeClassifier, from_frame, innermost_user, stack_of
+from .frames import CodeClassifier, from_frame, innermost_user, is_tool_file, stack_of
 from .model import Frame
 
 _MAX_DEPTH = 256
@@ -118,7 +118,8 @@ def _agen_awaited_from(frame: FrameType | None) -> object | None:
         return None
     candidates = [g for v in frame.f_locals.values() if (g := _is_async_generator_holder(v))]
     running = [g for g in candidates if g.ag_running or g.ag_await is not None]
-    return (running or candidates or [None])[0]
+    chosen = running or candidates
+    return chosen[0] if chosen else None
 
 
 def _pending_in_locals(frame: FrameType | None) -> object | None:
@@ -128,7 +129,8 @@ def _pending_in_locals(frame: FrameType | None) -> object | None:
         return None
     futures = [v for v in frame.f_locals.values() if isinstance(v, aio.Future) and not v.done()]
     tasks = [f for f in futures if isinstance(f, aio.Task)]
-    return (tasks or futures or [None])[0]
+    chosen: list[object] = tasks or futures
+    return chosen[0] if chosen else None
 
 
 def _describe_future(fut: Any) -> str:
@@ -177,7 +179,8 @@ def walk(obj: object, classifier: CodeClassifier, task: Any = None) -> AwaitChai
             if nxt is None:
                 waiting_on = type(obj).__qualname__
         if frame is not None:
-            frames.append(from_frame(frame, classifier))
+            if not is_tool_file(frame.f_code.co_filename):
+                frames.append(from_frame(frame, classifier))
             last_frame = frame
         obj = nxt
     return AwaitChain(frames=tuple(frames), waiting_on=waiting_on, branches=tuple(branches))

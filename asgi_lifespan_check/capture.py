@@ -39,10 +39,9 @@ def captured_fds() -> Iterator[Captured]:
     for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
-        tmp = tempfile.TemporaryFile()
-        saved.append((fd, os.dup(fd), os.dup(tmp.fileno())))
-        os.dup2(tmp.fileno(), fd)
-        tmp.close()
+        with tempfile.TemporaryFile() as tmp:
+            saved.append((fd, os.dup(fd), os.dup(tmp.fileno())))
+            os.dup2(tmp.fileno(), fd)
     try:
         yield result
     finally:

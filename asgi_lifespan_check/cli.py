@@ -188,8 +188,7 @@ def main(
     if not os.path.isdir(app_dir):
         raise typer.BadParameter(f"{app_dir!r} is not a directory", param_hint="--app-dir")
 
-    from .driver import DriveOptions
-    from .options import LoadOptions, RunOptions
+    from .options import DriveOptions, LoadOptions, RunOptions
 
     load = LoadOptions(
         target=target,
@@ -209,7 +208,7 @@ def main(
         ),
     )
     chosen = fmt.value if fmt is not None else _default_format()
-    prespawned = (ctx.obj or {}).get("prespawned")
+    prespawned = _adopt((ctx.obj or {}).get("early"), load) if isolate else None
     try:
         report = execute(
             load,
@@ -253,14 +252,14 @@ def _width() -> int | None:
 
 def _explain(code: str) -> int:
     if code.lower() == "all":
-        for entry in findings.CATALOGUE.values():
-            typer.echo(f"{entry.code}  {entry.severity:<7}  {entry.title}")
+        for known in findings.CATALOGUE.values():
+            typer.echo(f"{known.code}  {known.severity:<7}  {known.title}")
         typer.echo("\nRun 'lifespan-check explain CODE' for the full explanation of one code.")
         return 0
     entry = findings.lookup(code)
     if entry is None:
-        known = ", ".join(findings.CATALOGUE)
-        typer.echo(f"lifespan-check: unknown finding code {code!r}; known codes: {known}", err=True)
+        codes = ", ".join(findings.CATALOGUE)
+        typer.echo(f"lifespan-check: unknown finding code {code!r}; known codes: {codes}", err=True)
         return 2
     typer.echo(f"{entry.code} · {entry.title} · default severity: {entry.severity}")
     if entry.outcome:
@@ -271,15 +270,31 @@ def _explain(code: str) -> int:
     return 0
 
 
-def run(argv: list[str], prespawned: Any = None) -> int:
-    """Run the CLI on `argv`; return the exit code (the entry point exits with it)."""
+def _adopt(early: Any, load: Any) -> Any:
+    """The child started early by the entry point, if it is loading what we want."""
+    if early is None:
+        return None
+    from .isolate import Child
+    from .options import LoadOptions
+
+    plan, spawned = early
+    if LoadOptions(**plan) != load:
+        return None  # run() kills it at the end
+    return Child(load, spawned=spawned)
+
+
+def run(argv: list[str], early: Any = None) -> int:
+    """Run the CLI on `argv`; return the exit code (the entry point exits with it).
+
+    `early` is (plan, spawned) when the entry point started a child before parsing.
+    """
     command = typer.main.get_command(app)
     try:
         command.main(
             args=argv,
             prog_name="lifespan-check",
             standalone_mode=True,
-            obj={"prespawned": prespawned},
+            obj={"early": early},
         )
     except SystemExit as exc:
         code = exc.code
@@ -292,8 +307,10 @@ def run(argv: list[str], prespawned: Any = None) -> int:
     except Exception as exc:
         return _internal_error(exc)
     finally:
-        if prespawned is not None:
-            prespawned.kill()
+        if early is not None:
+            from ._spawn import discard
+
+            discard(early[1])
     return 0
 
 

@@ -23,27 +23,14 @@ from .frames import (
     CodeClassifier,
     describe_exception,
     innermost_user,
+    leaf_exceptions,
     parse_traceback_text,
     stack_of,
 )
 from .model import Finding, Frame, Message
+from .options import DriveOptions
 from .runtime import Handle, Runtime, Signal
 from .watch import BEAT_S, BlockEpisode, Watchdog
-
-
-@dataclass(frozen=True, slots=True)
-class DriveOptions:
-    """How to drive one lifespan."""
-
-    startup_timeout: float = 60.0
-    shutdown_timeout: float = 30.0
-    hold: float = 0.0
-    lifespan: str = "auto"  # "auto" or "on"
-    cancel_grace: float = 1.0
-    exit_grace: float = 1.0
-    asgi_version: str = "3.0"
-    spec_version: str = "2.0"
-    with_state: bool = True
 
 
 @dataclass
@@ -575,12 +562,12 @@ class Driver:
         if self.watchdog is not None:
             self.watchdog.enter_phase(self._phase, started + self.options.cancel_grace, loop=True)
         self._task.cancel()
-        await self._wait_for_end(self.options.cancel_grace)
-        if self._end is not None:
-            took = self._end.t - started
-            if self._end.cancelled_by_us:
+        end = await self._wait_for_end(self.options.cancel_grace)
+        if end is not None:
+            took = end.t - started
+            if end.cancelled_by_us:
                 return f"It was cancelled; the cancellation was honoured in {_ms(took)}."
-            exc = self._end.exc
+            exc = end.exc
             name = type(exc).__name__ if exc is not None else "returning"
             return f"It was cancelled and ended by {name} in {_ms(took)}."
         return (
@@ -588,10 +575,12 @@ class Driver:
             "and was left running."
         )
 
-    async def _wait_for_end(self, timeout: float) -> None:
+    async def _wait_for_end(self, timeout: float) -> _AppEnd | None:
+        """Wait up to `timeout` for the app's lifespan coroutine to end; how it ended."""
         deadline = time.perf_counter() + timeout
         while self._end is None and time.perf_counter() < deadline:
             await self._wait_change(deadline)
+        return self._end
 
     async def _interrupted(self, phase: str) -> None:
         forensics = self._forensics()
@@ -738,7 +727,9 @@ def _forensics_details(forensics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_cancellation(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("CancelledError", "Cancelled")
+    """A cancellation, or a group made only of them (as task groups raise)."""
+    leaves = list(leaf_exceptions(exc))
+    return bool(leaves) and all(type(e).__name__ in ("CancelledError", "Cancelled") for e in leaves)
 
 
 def _last_line(text: str) -> str:

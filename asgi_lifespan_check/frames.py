@@ -50,9 +50,9 @@ class CodeClassifier:
     def is_user(self, filename: str) -> bool:
         if not filename or filename.startswith("<"):
             return False
-        path = os.path.abspath(filename)
-        if path.startswith(_PACKAGE_DIR + os.sep):
+        if is_tool_file(filename):
             return False
+        path = os.path.abspath(filename)
         installed = _is_installed(path)
         for root in self.roots:
             # A virtualenv inside the project directory is still library code.
@@ -116,17 +116,15 @@ def traceback_frames(tb: TracebackType | None, classifier: CodeClassifier) -> li
     return out
 
 
+def is_tool_file(filename: str) -> bool:
+    """True for this package's own source files."""
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
+
+
 def below_tool(frames: Iterable[Frame]) -> tuple[Frame, ...]:
     """The part of a stack below this tool's own frames (the app's side of it)."""
     frames = tuple(frames)
-    last = max(
-        (
-            i
-            for i, f in enumerate(frames)
-            if os.path.abspath(f.file).startswith(_PACKAGE_DIR + os.sep)
-        ),
-        default=-1,
-    )
+    last = max((i for i, f in enumerate(frames) if is_tool_file(f.file)), default=-1)
     return frames[last + 1 :] if last + 1 < len(frames) else frames
 
 

@@ -10,21 +10,19 @@ end the whole process group is killed, so nothing the app started outlives the c
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import selectors
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._spawn import Spawned, send, start
 from .errors import SupervisorError
 from .events import Event, decode_lines
-from .model import Finding, Frame, Output
+from .model import Finding, Frame, Output, Severity
 from .options import LoadOptions, RunOptions
 
 # How much of each output stream the report keeps (the tail).
@@ -69,10 +67,6 @@ class ChildResult:
     internal_error: str | None = None
 
 
-def child_command(python: str | None = None) -> list[str]:
-    return [python or sys.executable, "-X", "faulthandler", "-m", "asgi_lifespan_check._child"]
-
-
 class Child:
     """One child interpreter running one target."""
 
@@ -80,9 +74,8 @@ class Child:
         self,
         load: LoadOptions,
         *,
-        env: dict[str, str] | None = None,
+        spawned: Spawned | None = None,
         python: str | None = None,
-        cwd: str | None = None,
     ) -> None:
         self.load = load
         self._events: list[Event] = []
@@ -104,43 +97,44 @@ class Child:
         self._interrupted_at: float | None = None
         self._usage_error: str | None = None
         self._internal_error: str | None = None
-        self._run_sent = False
         self._cancel_grace = 1.0
         self._exit_grace = 1.0
-        ctrl_r, self._ctrl_w = os.pipe()
-        self._evt_r, evt_w = os.pipe()
-        self._dump_r, dump_w = os.pipe()
-        fds = (ctrl_r, evt_w, dump_w)
-        try:
-            self.process = subprocess.Popen(
-                [*child_command(python), *(str(fd) for fd in fds)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=fds,
-                start_new_session=True,
-                env=env,
-                cwd=cwd,
-            )
-        except OSError as exc:
-            for fd in (*fds, self._ctrl_w, self._evt_r, self._dump_r):
-                os.close(fd)
-            raise SupervisorError(f"could not start the child interpreter: {exc}") from exc
-        for fd in fds:
-            os.close(fd)
-        self._send({"cmd": "load", "load": load.to_dict()})
+        self._on_event: Callable[[Event], None] | None = None
+        if spawned is None:  # else it was started early, and told what to load already
+            try:
+                spawned = start(load.to_dict(), python)
+            except OSError as exc:
+                raise SupervisorError(f"could not start the child interpreter: {exc}") from exc
+        self.pid = spawned.pid
+        self._fds = spawned
+
+    # The process ------------------------------------------------------------------------
+
+    def poll(self) -> int | None:
+        """The child's exit status (negative: killed by that signal), or None if running."""
+        if self._status is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return self._status
+            if pid == self.pid:
+                self._status = os.waitstatus_to_exitcode(status)
+        return self._status
+
+    def wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self._status
 
     # Commands -------------------------------------------------------------------------------
 
     def _send(self, command: dict[str, Any]) -> None:
-        data = (json.dumps(command) + "\n").encode()
-        with contextlib.suppress(OSError):
-            os.write(self._ctrl_w, data)
+        send(self._fds, command)
 
     def run(self, options: RunOptions) -> None:
         self._cancel_grace = options.drive.cancel_grace
         self._exit_grace = options.drive.exit_grace
-        self._run_sent = True
         self._send({"cmd": "run", "run": options.to_dict()})
 
     def interrupt(self) -> None:
@@ -155,19 +149,19 @@ class Child:
     def kill(self) -> None:
         """Kill the child's whole process group, now."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
 
     # Supervision ------------------------------------------------------------------------
 
     def collect(self, on_event: Callable[[Event], None] | None = None) -> ChildResult:
         """Supervise the child until it is done and gone; return what it reported."""
         selector = selectors.DefaultSelector()
-        assert self.process.stdout is not None and self.process.stderr is not None
-        streams = {
-            self._evt_r: self._on_events,
-            self.process.stdout.fileno(): self._stdout.add,
-            self.process.stderr.fileno(): self._stderr.add,
-            self._dump_r: self._dump.extend,
+        fds = self._fds
+        streams: dict[int, Callable[[bytes], Any]] = {
+            fds.evt_r: self._on_events,
+            fds.out_r: self._stdout.add,
+            fds.err_r: self._stderr.add,
+            fds.dump_r: self._dump.extend,
         }
         for fd in streams:
             os.set_blocking(fd, False)
@@ -186,8 +180,7 @@ class Child:
                     self._drain(fd, handler, selector, once=True)
         finally:
             self.kill()
-            with contextlib.suppress(OSError):
-                self.process.wait(timeout=2.0)
+            self.wait(2.0)
             selector.close()
             self._close_fds()
         self._conclude()
@@ -256,11 +249,7 @@ class Child:
                 self._on_event(event)
 
     def _finished(self) -> bool:
-        status = self.process.poll()
-        if status is not None:
-            self._status = status
-            return True
-        return False
+        return self.poll() is not None
 
     def _police(self, now: float) -> None:
         """Enforce deadlines on a child that cannot enforce them itself."""
@@ -283,11 +272,11 @@ class Child:
         """Ask faulthandler in the child for every thread's stack, and read it."""
         start = len(self._dump)
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(self.process.pid, signal.SIGUSR1)
+            os.kill(self.pid, signal.SIGUSR1)
         deadline = time.monotonic() + DUMP_WAIT_S
         while time.monotonic() < deadline:
             try:
-                chunk = os.read(self._dump_r, 65536)
+                chunk = os.read(self._fds.dump_r, 65536)
                 if chunk:
                     self._dump += chunk
                     if b"\n\n" in chunk or chunk.endswith(b"\n"):
@@ -301,9 +290,8 @@ class Child:
 
     def _stop(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=TERM_WAIT_S)
+            os.killpg(self.pid, signal.SIGTERM)
+        self.wait(TERM_WAIT_S)
         self.kill()
 
     def _rel_now(self) -> float | None:
@@ -416,7 +404,7 @@ class Child:
             e.get("kind") == "finding" for e in self._extra
         ):
             return
-        status = self._status if self._status is not None else self.process.returncode
+        status = self._status
         phase = self._phase or "import"
         rel = self._rel_now()
         if self._interrupts >= 2:
@@ -466,13 +454,9 @@ class Child:
                 )
 
     def _close_fds(self) -> None:
-        for fd in (self._ctrl_w, self._evt_r, self._dump_r):
+        for fd in self._fds[1:]:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
 
 
 def _finding_event(
@@ -483,7 +467,7 @@ def _finding_event(
     stack: list[Frame],
     t_s: float | None,
     details: dict[str, Any],
-    severity: str | None = None,
+    severity: Severity | None = None,
 ) -> Event:
     from . import findings
 
@@ -496,7 +480,7 @@ def _finding_event(
         t_s=t_s,
         details=details,
         severity=severity,
-    )  # type: ignore[arg-type]
+    )
     return {"kind": "finding", **finding.to_dict()}
 
 

@@ -264,7 +264,7 @@ def call_factory(factory: object, target: Target, classifier: CodeClassifier) ->
     return app
 
 
-def as_asgi(obj: object, target: Target, *, factory: bool = False) -> LoadedApp:
+def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
     """Detect the interface of `obj` and adapt it to ASGI 3; LC005 (LC006) if it is none."""
     code = "LC006" if factory else "LC005"
     phase = "factory" if factory else "import"
@@ -291,7 +291,7 @@ def as_asgi(obj: object, target: Target, *, factory: bool = False) -> LoadedApp:
     if not callable(obj):
         raise reject(f"a {_type_name(obj)}, which is not callable, so not an ASGI application")
     if getattr(obj, "_asgi_single_callable", False):
-        return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+        return LoadedApp(obj, "asgi3", _type_name(obj), obj)
     if getattr(obj, "_asgi_double_callable", False):
         return _asgi2(obj)
 
@@ -315,14 +315,14 @@ def as_asgi(obj: object, target: Target, *, factory: bool = False) -> LoadedApp:
     )
     if is_async:
         if _accepts(obj, 3):
-            return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+            return LoadedApp(obj, "asgi3", _type_name(obj), obj)
         raise reject(
             f"an async callable that cannot be called as (scope, receive, send): "
             f"{_signature_text(obj)}"
         )
     if _accepts(obj, 3):
         # A sync callable returning an awaitable (a wrapper or partial); checked when called.
-        return LoadedApp(obj, "asgi3", _type_name(obj), obj)  # type: ignore[arg-type]
+        return LoadedApp(obj, "asgi3", _type_name(obj), obj)
     if _accepts(obj, 2):
         raise reject(
             f"a WSGI application {_signature_text(obj)}, not an ASGI application; WSGI has no "
@@ -341,13 +341,14 @@ def as_asgi(obj: object, target: Target, *, factory: bool = False) -> LoadedApp:
 def _asgi2(obj: object) -> LoadedApp:
     from asgiref.compatibility import double_to_single_callable
 
-    return LoadedApp(double_to_single_callable(obj), "asgi2", _type_name(obj), obj)
+    adapt: Callable[[object], AsgiApp] = double_to_single_callable
+    return LoadedApp(adapt(obj), "asgi2", _type_name(obj), obj)
 
 
-def _accepts(fn: object, count: int, *, bound: bool = True) -> bool:
+def _accepts(fn: Any, count: int, *, bound: bool = True) -> bool:
     """True if `fn` can be called with `count` positional arguments."""
     try:
-        sig = inspect.signature(fn)  # type: ignore[arg-type]
+        sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return count == 3  # builtins and C callables: trust them to be ASGI 3
     params = list(sig.parameters.values())
@@ -360,9 +361,9 @@ def _accepts(fn: object, count: int, *, bound: bool = True) -> bool:
     return True
 
 
-def _signature_text(obj: object) -> str:
+def _signature_text(obj: Any) -> str:
     try:
-        return str(inspect.signature(obj))  # type: ignore[arg-type]
+        return str(inspect.signature(obj))
     except (TypeError, ValueError):
         return "(?)"
 

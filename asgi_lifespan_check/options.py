@@ -5,7 +5,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .driver import DriveOptions
+
+@dataclass(frozen=True, slots=True)
+class DriveOptions:
+    """How to drive one lifespan."""
+
+    startup_timeout: float = 60.0
+    shutdown_timeout: float = 30.0
+    hold: float = 0.0
+    lifespan: str = "auto"  # "auto" or "on"
+    cancel_grace: float = 1.0
+    exit_grace: float = 1.0
+    asgi_version: str = "3.0"
+    spec_version: str = "2.0"
+    with_state: bool = True
+
 
 BACKENDS = ("asyncio", "trio")
 LIFESPAN_MODES = ("auto", "on")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from . import findings as catalogue
 from ._version import __version__
 from .events import Event
-from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName
+from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName, PhaseStatus
 
 SCHEMA = "lifespan-check/1"
 
@@ -201,8 +201,13 @@ def build(
         if start is not None and end_t is not None:
             duration = max(0.0, float(end_t) - start)
         phases.append(
-            Phase(name=_phase_name(name), status=status, duration_s=duration, start_s=start)
-        )  # type: ignore[arg-type]
+            Phase(
+                name=cast(PhaseName, name),
+                status=cast(PhaseStatus, status),
+                duration_s=duration,
+                start_s=start,
+            )
+        )
 
     ignored_codes = {c.strip().upper() for c in ignore if c.strip()}
     kept = [f for f in found if f.code not in ignored_codes]
@@ -232,11 +237,8 @@ def build(
 
 
 def _phase_rank(name: str) -> int:
-    return PHASE_ORDER.index(name) if name in PHASE_ORDER else len(PHASE_ORDER)  # type: ignore[arg-type]
-
-
-def _phase_name(name: str) -> PhaseName:
-    return name  # type: ignore[return-value]
+    order: tuple[str, ...] = PHASE_ORDER
+    return order.index(name) if name in order else len(order)
 
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}

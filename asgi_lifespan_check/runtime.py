@@ -28,7 +28,7 @@ _CLEANUP_GRACE_S = 0.5
 class Handle(Protocol):
     """A spawned task."""
 
-    def cancel(self) -> None: ...
+    def cancel(self) -> object: ...
 
     def done(self) -> bool: ...
 
@@ -84,8 +84,9 @@ class AsyncioRuntime:
         self.loop_thread = threading.get_ident()
         try:
             asyncio.set_event_loop(loop)
-            self._main_task = loop.create_task(main(), name="lifespan-check-driver")
-            return loop.run_until_complete(self._main_task)
+            task: asyncio.Task[T] = loop.create_task(main(), name="lifespan-check-driver")
+            self._main_task = task
+            return loop.run_until_complete(task)
         finally:
             try:
                 _wind_down(loop)

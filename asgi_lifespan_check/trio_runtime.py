@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -116,24 +117,14 @@ class TrioRuntime:
 
     def call_soon_threadsafe(self, fn: Callable[[], None]) -> None:
         if self._token is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # trio has already finished
                 self._token.run_sync_soon(fn)
-            except RuntimeError:  # trio has already finished
-                pass
 
     def chain(self, handle: Handle) -> AwaitChain:
         assert isinstance(handle, _TrioHandle)
         return walk(handle.coro, self.classifier)
 
     def tasks(self, exclude: list[Handle]) -> list[TaskInfo]:
-        import trio
-
-        skip: list[object] = [trio.lowlevel.current_task()]
-        skip.extend(h.task for h in exclude if isinstance(h, _TrioHandle) and h.task is not None)
-        # Our own root and task-group tasks are plumbing, not the app's.
-        return [
-            t
-            for t in trio_tasks(self._root, skip, self.classifier)
-            if t.coroutine
-            not in ("TrioRuntime.run.<locals>.root", "TrioRuntime.spawn.<locals>.runner")
-        ]
+        # Callable from the watchdog thread too: walk from the root, no current_task().
+        skip = [h.task for h in exclude if isinstance(h, _TrioHandle) and h.task is not None]
+        return trio_tasks(self._root, skip, self.classifier)

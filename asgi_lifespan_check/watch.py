@@ -171,7 +171,7 @@ class Watchdog:
         past_deadline = deadline is not None and now >= deadline
         # With a free loop the in-loop timeout handles the deadline; the watchdog steps in
         # when the loop is blocked or when the phase runs no loop at all (the import).
-        if past_deadline and not self._fired and (episode is not None or last is None):
-            if self.on_stuck is not None:
-                self._fired = True
-                self.on_stuck(phase, episode, self.main_stack())
+        stuck = episode is not None or last is None
+        if past_deadline and stuck and not self._fired and self.on_stuck is not None:
+            self._fired = True
+            self.on_stuck(phase, episode, self.main_stack())

@@ -36,7 +36,7 @@ STATUS_STYLE = {
     "ok": ("✓", "green"),
     "failed": ("✗", "red"),
     "timeout": ("⏱", "red"),
-    "skipped": ("–", "dim"),
+    "skipped": ("-", "dim"),
     "interrupted": ("■", "yellow"),
 }
 

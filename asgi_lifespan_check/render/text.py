@@ -29,8 +29,10 @@ def render(report: Report, **_: Any) -> str:
     lines.append(f"  interface: {iface}")
     lines.append(f"  python: {env.python} on {env.platform} · backend: {env.backend} · {mode}")
     lines.append("")
-    for phase in report.phases:
-        lines.append(f"  {phase.name:<9} {phase.status:<11} {duration(phase.duration_s):>9}")
+    lines.extend(
+        f"  {phase.name:<9} {phase.status:<11} {duration(phase.duration_s):>9}"
+        for phase in report.phases
+    )
     if report.state_keys:
         lines.append(f"  state keys: {', '.join(literal(k) for k in report.state_keys)}")
     for finding in report.findings:
@@ -66,7 +68,7 @@ def finding_lines(finding: Finding) -> list[str]:
         out.append(f"    at {where(finding.location)}")
         if finding.location.code:
             out.append(f"      {literal(finding.location.code)}")
-    stack = [f for f in finding.stack]
+    stack = list(finding.stack)
     if len(stack) > 1:
         out.append("    stack (outermost first):")
         for line in display_stack(stack):

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import BackendUnavailable, SupervisorError, UsageError
 from .events import ListSink, Recorder
-from .loading import parse_target
 from .options import BACKENDS, LIFESPAN_MODES, LoadOptions, RunOptions
+from .targets import parse_target
 
 if TYPE_CHECKING:
     from .isolate import Child
@@ -31,8 +31,14 @@ def execute(
     strict: bool = False,
     ignore: Iterable[str] = (),
     notice: Notice | None = None,
+    deadline_exit: Callable[[Report], None] | None = None,
 ) -> Report:
-    """Run one check as described and build its report (the CLI and the API share this)."""
+    """Run one check as described and build its report (the CLI and the API share this).
+
+    `deadline_exit` (in-process runs only) is called from the watchdog thread with the
+    report so far when a deadline passes while the main thread is stuck; it must end the
+    process. Without it, an in-process run can only report once the blocking call returns.
+    """
     validate_run_options(run)
     if isolate:
         if load is None:
@@ -40,7 +46,7 @@ def execute(
         return _isolated(load, run, prespawned, strict, ignore, notice)
     if prespawned is not None:
         prespawned.kill()
-    return _in_process(load, run, app, capture_output, strict, ignore, notice)
+    return _in_process(load, run, app, capture_output, strict, ignore, notice, deadline_exit)
 
 
 def validate_run_options(run: RunOptions) -> None:
@@ -109,30 +115,48 @@ def _in_process(
     strict: bool,
     ignore: Iterable[str],
     notice: Notice | None,
+    deadline_exit: Callable[[Report], None] | None,
 ) -> Report:
-    from .capture import captured_fds
+    from .capture import FdCapture
     from .runner import Runner
 
     sink = ListSink()
-    runner = Runner(Recorder(sink), isolated=False, block_threshold=run.block_threshold)
+    capture = FdCapture() if capture_output else None
     target = load.target if load is not None else _object_name(app)
+
+    def report() -> Report:
+        output = capture.stop() if capture is not None else None
+        return build(sink.events, target=target, output=output, strict=strict, ignore=ignore)
+
+    fatal = None
+    if deadline_exit is not None:
+
+        def fatal() -> None:
+            deadline_exit(report())
+
+    runner = Runner(
+        Recorder(sink), isolated=False, block_threshold=run.block_threshold, fatal=fatal
+    )
     if load is not None:
         parse_target(load.target)
-    capture = captured_fds() if capture_output else contextlib.nullcontext()
 
     def interrupt() -> None:
         driver, runtime = runner.driver, runner.runtime
         if driver is not None and runtime is not None:
             runtime.call_soon_threadsafe(driver.interrupt)
 
-    with capture as captured, _interrupts(interrupt, _raise_keyboard_interrupt, notice):
-        runner.meta(target, run.backend)
-        loaded = runner.load(load) if load is not None else runner.load_object(app, target)
-        if loaded is not None:
-            runner.drive(loaded, run)
-        runner.finish()
-    output = captured.output if captured is not None else None
-    return build(sink.events, target=target, output=output, strict=strict, ignore=ignore)
+    if capture is not None:
+        capture.start()
+    try:
+        with _interrupts(interrupt, _raise_keyboard_interrupt, notice):
+            runner.meta(target, run.backend)
+            loaded = runner.load(load) if load is not None else runner.load_object(app, target)
+            if loaded is not None:
+                runner.drive(loaded, run)
+            runner.finish()
+    finally:
+        result = report()
+    return result
 
 
 def _object_name(app: object) -> str:

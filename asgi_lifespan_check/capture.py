@@ -11,17 +11,47 @@ import contextlib
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from .model import Output
 
 TAIL_BYTES = 64 * 1024
 
 
-@dataclass
-class Captured:
-    output: Output = field(default_factory=Output)
+class FdCapture:
+    """Points fds 1 and 2 at temporary files until `stop()` (idempotent, any thread)."""
+
+    def __init__(self) -> None:
+        self.output = Output()
+        self._saved: list[tuple[int, int, int]] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+            with tempfile.TemporaryFile() as tmp:
+                self._saved.append((fd, os.dup(fd), os.dup(tmp.fileno())))
+                os.dup2(tmp.fileno(), fd)
+
+    def stop(self) -> Output:
+        with self._lock:
+            if not self._saved:
+                return self.output
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    stream.flush()
+            texts = []
+            for fd, original, tmp_fd in self._saved:
+                os.dup2(original, fd)
+                os.close(original)
+                texts.append(_tail(tmp_fd))
+                os.close(tmp_fd)
+            self._saved.clear()
+            (out, out_n), (err, err_n) = texts
+            self.output = Output(stdout=out, stderr=err, stdout_bytes=out_n, stderr_bytes=err_n)
+            return self.output
 
 
 def _tail(fd: int) -> tuple[str, int]:
@@ -32,27 +62,11 @@ def _tail(fd: int) -> tuple[str, int]:
 
 
 @contextlib.contextmanager
-def captured_fds() -> Iterator[Captured]:
-    """Redirect fds 1 and 2 to temporary files; the result holds their tails afterwards."""
-    result = Captured()
-    saved: list[tuple[int, int, int]] = []
-    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
-        with tempfile.TemporaryFile() as tmp:
-            saved.append((fd, os.dup(fd), os.dup(tmp.fileno())))
-            os.dup2(tmp.fileno(), fd)
+def captured_fds() -> Iterator[FdCapture]:
+    """Redirect fds 1 and 2 to temporary files for the block; `.output` holds their tails."""
+    capture = FdCapture()
+    capture.start()
     try:
-        yield result
+        yield capture
     finally:
-        texts = []
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                stream.flush()
-        for fd, original, tmp_fd in saved:
-            os.dup2(original, fd)
-            os.close(original)
-            texts.append(_tail(tmp_fd))
-            os.close(tmp_fd)
-        (out, out_n), (err, err_n) = texts
-        result.output = Output(stdout=out, stderr=err, stdout_bytes=out_n, stderr_bytes=err_n)
+        capture.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -16,7 +17,8 @@ from . import findings
 from ._version import __version__
 from .api import execute
 from .errors import LifespanCheckError, SupervisorError, UsageError
-from .loading import parse_target
+from .report import Report
+from .targets import parse_target
 
 EXIT_CODES_HELP = """\
 Exit codes: 0 passed (warnings allowed) · 1 the app failed a check · 2 usage error ·
@@ -137,7 +139,7 @@ def main(
             "--format",
             "-f",
             show_default=False,
-            help="Report format [default: rich on a terminal, else text].",
+            help="Report format (default: rich on a terminal, else text).",
         ),
     ] = None,
     isolate: Annotated[
@@ -209,6 +211,14 @@ def main(
     )
     chosen = fmt.value if fmt is not None else _default_format()
     prespawned = _adopt((ctx.obj or {}).get("early"), load) if isolate else None
+
+    def deadline_exit(report: Report) -> None:
+        # In-process, a blocked main thread cannot return to us: report from here and go.
+        _emit(report, chosen)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        os._exit(report.exit_code)
+
     try:
         report = execute(
             load,
@@ -217,17 +227,19 @@ def main(
             prespawned=prespawned,
             capture_output=not isolate,
             notice=_notice,
+            deadline_exit=None if isolate else deadline_exit,
         )
     except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
+    _emit(report, chosen)
+    raise typer.Exit(report.exit_code)
+
+
+def _emit(report: Report, fmt: str) -> None:
     from .render import render
 
-    text = render(report, chosen, width=_width())
-    if chosen == "json":
-        sys.stdout.write(text + "\n")
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(report.exit_code)
+    text = render(report, fmt, width=_width())
+    sys.stdout.write(text + "\n" if fmt == "json" else text)
 
 
 def _notice(message: str) -> None:

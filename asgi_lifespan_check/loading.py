@@ -18,44 +18,12 @@ from types import ModuleType
 from typing import Any
 
 from . import findings
-from .errors import EnvFileError, TargetError
+from .errors import EnvFileError
 from .frames import CodeClassifier, describe_exception
 from .model import Finding
+from .targets import Target
 
 AsgiApp = Callable[[Any, Any, Any], Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A parsed `module:attr.attr` target."""
-
-    module: str
-    attrs: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return f"{self.module}:{'.'.join(self.attrs)}"
-
-
-def parse_target(text: str) -> Target:
-    """Parse TARGET, or raise TargetError naming what is wrong with it."""
-    if not isinstance(text, str) or ":" not in text:
-        raise TargetError(
-            f"target {text!r} must be 'module:attribute' (for example 'app.main:app'): "
-            "there is no ':' between the module and the attribute"
-        )
-    module, _, attr = text.partition(":")
-    if not module:
-        raise TargetError(f"target {text!r} has no module before the ':' (e.g. 'main{text}')")
-    if not attr:
-        raise TargetError(f"target {text!r} has no attribute after the ':' (e.g. '{text}app')")
-    for label, dotted in (("module", module), ("attribute", attr)):
-        for part in dotted.split("."):
-            if not part.isidentifier():
-                raise TargetError(
-                    f"target {text!r}: {part!r} in the {label} {dotted!r} is not a valid "
-                    "Python identifier"
-                )
-    return Target(module, tuple(attr.split(".")))
 
 
 def load_env_file(path: str) -> list[str]:

@@ -27,12 +27,12 @@ from .loading import (
     call_factory,
     import_module,
     load_env_file,
-    parse_target,
     resolve_attribute,
 )
 from .model import Finding, Frame
 from .options import LoadOptions, RunOptions
 from .runtime import Runtime, make_runtime
+from .targets import Target, parse_target
 from .watch import BlockEpisode, Watchdog
 
 # How long new non-daemon threads get to finish on their own after shutdown.
@@ -129,8 +129,6 @@ class Runner:
     def load_object(self, app: object, name: str) -> LoadedApp | None:
         """Adapt an app object handed over by the Python API (no import phase)."""
         try:
-            from .loading import Target
-
             loaded = as_asgi(app, Target("<object>", (name,)))
         except LoadFailure as failure:
             self._fail(None, failure.finding)

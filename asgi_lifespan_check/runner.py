@@ -190,6 +190,16 @@ class Runner:
 
     def finish(self) -> None:
         self.watchdog.stop()
+        # Names of live threads, for the supervisor in case they keep the process alive.
+        self.recorder.emit(
+            {
+                "kind": "threads",
+                "threads": [
+                    {"name": t.name, "ident": t.ident, "daemon": t.daemon}
+                    for t in threading.enumerate()
+                ],
+            }
+        )
         self.recorder.done()
         if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
             del sys.path[0]

@@ -213,6 +213,7 @@ class Runner:
             runtime.call_soon_threadsafe(driver.interrupt)
             # A blocked loop never runs that callback: then answer from this thread.
             timer = threading.Timer(_INTERRUPT_GRACE_S, self._interrupt_stuck)
+            timer.name = "lifespan-check-interrupt"
             timer.daemon = True
             timer.start()
         else:
@@ -242,6 +243,8 @@ class Runner:
                 stack=stack,
             )
         )
+        if phase != "shutdown":
+            self.recorder.phase_end("shutdown", None, "skipped")
         self.recorder.done()
         self.fatal()
 

@@ -32,9 +32,14 @@ VALUE_OPTIONS = frozenset(
         "-f",
         "--block-threshold",
         "--explain",
+        "--profile-output",
+        "--profile-format",
+        "--profile-top",
     }
 )
-FLAG_OPTIONS = frozenset({"--factory", "--isolate", "--no-isolate", "--version", "--help", "-h"})
+FLAG_OPTIONS = frozenset(
+    {"--factory", "--isolate", "--no-isolate", "--version", "--help", "-h", "--profile"}
+)
 
 
 def prescan(argv: list[str]) -> dict[str, object] | None:
@@ -76,6 +81,8 @@ def prescan(argv: list[str]) -> dict[str, object] | None:
         "env_file": values.get("--env-file"),
         "factory": "--factory" in flags,
         "import_timeout": import_timeout,
+        # Known at spawn time: a profiled child starts with -X importtime.
+        "profile": "--profile" in flags or "--profile-output" in values,
     }
 
 

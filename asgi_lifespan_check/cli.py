@@ -51,6 +51,11 @@ class Backend(StrEnum):
     trio = "trio"
 
 
+class ProfileFormat(StrEnum):
+    speedscope = "speedscope"
+    chrome = "chrome"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lifespan-check {__version__}")
@@ -159,6 +164,42 @@ def main(
             help="Report the event loop as blocked (LC104) past this long.",
         ),
     ] = 0.25,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Show where the time goes: the target's import (by module and by "
+            "distribution), startup and shutdown per function of your code (CPU, blocked, "
+            "awaiting), and a timeline.",
+        ),
+    ] = False,
+    profile_output: Annotated[
+        str | None,
+        typer.Option(
+            "--profile-output",
+            metavar="FILE",
+            show_default=False,
+            help="Write the profile to FILE (implies --profile): speedscope JSON, or Chrome "
+            "trace events for Perfetto when FILE ends in .trace.json or .trace.",
+        ),
+    ] = None,
+    profile_format: Annotated[
+        ProfileFormat | None,
+        typer.Option(
+            "--profile-format",
+            show_default=False,
+            help="Format of --profile-output, whatever its name says.",
+        ),
+    ] = None,
+    profile_top: Annotated[
+        int,
+        typer.Option(
+            "--profile-top",
+            metavar="N",
+            min=1,
+            help="How many entries each profile table and the timeline show.",
+        ),
+    ] = 10,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -192,12 +233,21 @@ def main(
 
     from .options import DriveOptions, LoadOptions, RunOptions
 
+    profiling = profile or profile_output is not None
+    if profile_format is not None and profile_output is None:
+        raise typer.BadParameter("it needs --profile-output FILE", param_hint="--profile-format")
+    export_format = None
+    if profile_output is not None:
+        from .export import format_for
+
+        export_format = format_for(profile_output, profile_format and profile_format.value)
     load = LoadOptions(
         target=target,
         app_dir=app_dir,
         env_file=env_file,
         factory=factory,
         import_timeout=import_timeout,
+        profile=profiling,
     )
     run = RunOptions(
         backend=backend.value,
@@ -208,13 +258,14 @@ def main(
             hold=hold,
             lifespan=lifespan.value,
         ),
+        profile=profiling,
     )
     chosen = fmt.value if fmt is not None else _default_format()
     prespawned = _adopt((ctx.obj or {}).get("early"), load) if isolate else None
 
     def deadline_exit(report: Report) -> None:
         # In-process, a blocked main thread cannot return to us: report from here and go.
-        _emit(report, chosen)
+        _emit(report, chosen, profile_top)
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
         os._exit(report.exit_code)
@@ -234,15 +285,31 @@ def main(
     except KeyboardInterrupt:
         _notice("stopped by a second Ctrl+C")
         raise typer.Exit(130) from None
-    _emit(report, chosen)
+    if profile_output is not None and export_format is not None:
+        _export(report, profile_output, export_format)
+    _emit(report, chosen, profile_top)
     raise typer.Exit(report.exit_code)
 
 
-def _emit(report: Report, fmt: str) -> None:
+def _emit(report: Report, fmt: str, top: int = 10) -> None:
     from .render import render
 
-    text = render(report, fmt, width=_width())
+    text = render(report, fmt, width=_width(), top=top)
     sys.stdout.write(text + "\n" if fmt == "json" else text)
+
+
+def _export(report: Report, path: str, fmt: str) -> None:
+    from .export import write
+
+    try:
+        write(report, path, fmt)
+    except OSError as exc:
+        _notice(f"could not write the profile to {path}: {exc.strerror or exc}")
+    else:
+        _notice(f"profile written to {path} ({fmt}; open it in {_VIEWERS[fmt]})")
+
+
+_VIEWERS = {"speedscope": "https://www.speedscope.app", "chrome": "https://ui.perfetto.dev"}
 
 
 def _notice(message: str) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import findings as catalogue
 from ._version import __version__
 from .events import Event
 from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName, PhaseStatus
+
+if TYPE_CHECKING:
+    from .profiling.model import Profile
 
 SCHEMA = "lifespan-check/1"
 
@@ -52,6 +55,7 @@ class Report:
     state_keys: tuple[str, ...] = ()
     output: Output = field(default_factory=Output)
     strict: bool = False
+    profile: Profile | None = None  # with --profile (profiling/model.py)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -95,6 +99,7 @@ class Report:
             "state_keys": list(self.state_keys),
             "output": self.output.to_dict(),
             "strict": self.strict,
+            "profile": self.profile.to_dict() if self.profile is not None else None,
         }
 
     @classmethod
@@ -123,7 +128,16 @@ class Report:
             state_keys=tuple(data.get("state_keys") or ()),
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
+            profile=_profile_from(data.get("profile")),
         )
+
+
+def _profile_from(data: Mapping[str, Any] | None) -> Profile | None:
+    if not data:
+        return None
+    from .profiling.model import Profile
+
+    return Profile.from_dict(data)
 
 
 def verdict(found: Sequence[Finding], *, strict: bool = False) -> tuple[str, bool, int]:
@@ -168,6 +182,7 @@ def build(
     found: list[Finding] = []
     messages: list[Message] = []
     state_keys: list[str] = []
+    profiled: dict[str, Event] = {}
     finished = False
     for event in events:
         kind = event.get("kind")
@@ -189,6 +204,8 @@ def build(
             found.append(Finding.from_dict(event))
         elif kind == "state_keys":
             state_keys = [str(k) for k in event.get("keys") or ()]
+        elif kind in ("profile_samples", "import_profile"):
+            profiled[kind] = event
         elif kind == "done":
             finished = True
     found.extend(extra)
@@ -213,6 +230,16 @@ def build(
     kept = [f for f in found if f.code not in ignored_codes]
     dropped = [f for f in found if f.code in ignored_codes]
     outcome, passed, exit_code = verdict(kept, strict=strict)
+    profile = None
+    if profiled:
+        from .profiling.build import build as build_profile
+
+        profile = build_profile(
+            profiled.get("profile_samples"),
+            profiled.get("import_profile"),
+            phases,
+            isolated=bool(meta.get("isolated", False)),
+        )
     return Report(
         target=target,
         passed=passed,
@@ -233,6 +260,7 @@ def build(
         state_keys=tuple(state_keys),
         output=output or Output(),
         strict=strict,
+        profile=profile,
     )
 
 

@@ -166,11 +166,24 @@ class Runner:
         if not self.watchdog.started:
             self.watchdog.start()
         threads_before = {t.ident for t in threading.enumerate()}
-        result = runtime.run(driver.run)
+        sampler = self._sampler(driver) if options.profile else None
+        try:
+            result = runtime.run(driver.run)
+        finally:
+            if sampler is not None:
+                sampler.stop()
+                self.recorder.emit(sampler.event())
         for finding in driver.block_findings():
             self.recorder.finding(finding)
         if result.shutdown_complete:
             self._leftovers(result, threads_before)
+
+    def _sampler(self, driver: Driver) -> Any:
+        from .profiling.sampler import Sampler, lifespan_of
+
+        sampler = Sampler(self.classifier, t0=self.recorder.t0, phase=lambda: self.watchdog.phase)
+        sampler.start(lambda: lifespan_of(driver.task))
+        return sampler
 
     def _leftovers(self, result: DriveResult, threads_before: set[int | None]) -> None:
         if result.leftover_tasks:

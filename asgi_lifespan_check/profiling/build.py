@@ -259,6 +259,10 @@ class _Fold:
         out = []
         for name, start, end in self.windows:
             totals = self.totals[name]
+            # Moments no sample covered (the sampler stopped a few ms before the phase
+            # ended) are time the profile cannot place: other.
+            seen = sum(totals[k] for k in ("cpu", "blocked", "await", "other"))
+            totals["other"] += max(0.0, (end - start) - seen)
             out.append(
                 PhaseCost(
                     phase=name,

@@ -1,0 +1,149 @@
+"""The pure parts of --profile: parsing -X importtime, folding samples, the report's
+JSON round trip, and the early spawn's reading of --profile."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from asgi_lifespan_check._entry import prescan
+from asgi_lifespan_check.model import Phase
+from asgi_lifespan_check.profiling.build import build
+from asgi_lifespan_check.profiling.imports import parse, synthetic_root
+from asgi_lifespan_check.report import Report
+from tests.profile_support import APPS, profile_json
+
+# As CPython 3.11 prints them: children first, two spaces of indent per level.
+IMPORTTIME = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |     c.deep
+import time:       200 |        300 |   c
+import time:        50 |         50 |   d
+import time:        10 |        360 | a
+import time:         7 |          7 | b
+"""
+
+
+def test_importtime_lines_become_a_tree() -> None:
+    """Post-order lines with indentation give parents with their children, in order."""
+    roots = parse(IMPORTTIME.splitlines())
+    assert [r["name"] for r in roots] == ["a", "b"]
+    a = roots[0]
+    assert (a["self_us"], a["cumulative_us"]) == (10, 360)
+    assert [c["name"] for c in a["children"]] == ["c", "d"]
+    assert [g["name"] for g in a["children"][0]["children"]] == ["c.deep"]
+
+
+def test_the_target_module_is_a_synthetic_root() -> None:
+    """The target's own time is the import phase's minus what its imports took."""
+    root = synthetic_root("app", 0.5, parse(IMPORTTIME.splitlines()))
+    assert root["name"] == "app"
+    assert root["cumulative_us"] == 500_000
+    assert root["self_us"] == 500_000 - 367
+
+
+def _phases() -> list[Phase]:
+    return [
+        Phase("startup", "ok", 0.1, 1.0),
+        Phase("shutdown", "ok", 0.05, 1.2),
+    ]
+
+
+def _samples(samples: list[list[object]]) -> dict[str, object]:
+    return {
+        "interval_s": 0.005,
+        "cpu_clock": True,
+        "frames": [
+            ["/app.py", 1, "outer", True],
+            ["/app.py", 5, "inner", True],
+            ["/lib.py", 9, "library", False],
+        ],
+        "stacks": [[[0, 2], [1, 6]], [[0, 3]], [[2, 10]]],
+        "samples": samples,
+    }
+
+
+def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
+    """Weights are clipped to the phase windows; CPU fraction splits running time; an
+    interval whose stack was seen after the phase ended counts as other."""
+    profile = build(
+        _samples(
+            [
+                [1.004, 0.01, "await", 0.0, 0, "Future", []],  # 4 ms inside startup
+                [1.05, 0.046, "run", 0.75, 1, None, []],  # 46 ms, 3/4 CPU, in outer
+                [1.09, 0.04, "run", 1.0, 2, None, []],  # 40 ms of library only: other
+                [1.104, 0.014, "await", 0.0, 0, "Future", []],  # 10 ms in startup's tail
+            ]
+        ),
+        None,
+        _phases(),
+        isolated=True,
+    )
+    startup = profile.phase("startup")
+    assert startup is not None
+    assert startup.await_s == pytest.approx(0.004)
+    assert startup.cpu_s == pytest.approx(0.0345)
+    assert startup.blocked_s == pytest.approx(0.0115)
+    assert startup.other_s == pytest.approx(0.1 - 0.004 - 0.046)
+    inner = next(f for f in profile.functions if f.function == "inner")
+    outer = next(f for f in profile.functions if f.function == "outer")
+    assert inner.await_s == pytest.approx(0.004)
+    assert (inner.line, inner.waiting_on) == (6, "Future")
+    assert outer.cpu_s == pytest.approx(0.0345)
+    assert outer.line == 3
+
+
+def test_branches_make_a_fanout_with_a_critical_path() -> None:
+    """Branches pending while the lifespan awaits are timed apart; the longest is critical."""
+    profile = build(
+        _samples(
+            [
+                [
+                    1.01,
+                    0.01,
+                    "await",
+                    0.0,
+                    0,
+                    "asyncio.gather",
+                    [["task", "T1", 1, "Future"], ["task", "T2", 1, "Future"]],
+                ],
+                [1.02, 0.01, "await", 0.0, 0, "asyncio.gather", [["task", "T2", 1, "Future"]]],
+            ]
+        ),
+        None,
+        _phases(),
+        isolated=True,
+    )
+    (fan,) = profile.fanouts
+    assert (fan.function, fan.line) == ("inner", 6)
+    assert fan.wall_s == pytest.approx(0.02)
+    assert [(b.name, b.critical) for b in fan.branches] == [("T2", True), ("T1", False)]
+    assert [b.time_s for b in fan.branches] == pytest.approx([0.02, 0.01])
+    outer = next(f for f in profile.functions if f.function == "outer")
+    assert outer.concurrent_s == pytest.approx(0.03)
+
+
+def test_profiled_report_survives_its_json() -> None:
+    """A profiled report read back from its JSON equals the original."""
+    report = Report.from_dict(profile_json("profile_trio:app", "--app-dir", str(APPS)))
+    again = Report.from_dict(json.loads(json.dumps(report.to_dict())))
+    assert again == report
+    assert report.profile is not None
+    assert report.profile.functions
+
+
+@pytest.mark.parametrize(
+    ("argv", "profiled"),
+    [
+        (["app:app"], False),
+        (["--profile", "app:app"], True),
+        (["--profile-output", "x.trace.json", "app:app"], True),
+        (["--profile-top", "3", "--profile-format", "chrome", "app:app"], False),
+    ],
+)
+def test_the_early_spawn_knows_about_profile(argv: list[str], profiled: bool) -> None:
+    """--profile and --profile-output decide how the child is started, before parsing."""
+    plan = prescan(argv)
+    assert plan is not None
+    assert plan["profile"] is profiled

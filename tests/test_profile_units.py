@@ -3,16 +3,22 @@ JSON round trip, and the early spawn's reading of --profile."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from asgi_lifespan_check._entry import prescan
+from asgi_lifespan_check.frames import CodeClassifier
 from asgi_lifespan_check.model import Phase
 from asgi_lifespan_check.profiling.build import build
-from asgi_lifespan_check.profiling.imports import parse, synthetic_root
+from asgi_lifespan_check.profiling.imports import annotate, parse, synthetic_root
 from asgi_lifespan_check.report import Report
-from tests.profile_support import APPS, profile_json
+from tests.profile_support import APPS, generate_package, profile_json
 
 # As CPython 3.11 prints them: children first, two spaces of indent per level.
 IMPORTTIME = """\
@@ -147,3 +153,25 @@ def test_the_early_spawn_knows_about_profile(argv: list[str], profiled: bool) ->
     plan = prescan(argv)
     assert plan is not None
     assert plan["profile"] is profiled
+
+
+def test_distribution_is_found_by_its_top_level_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module is rolled up under the distribution that declares it, even when the
+    names differ; stdlib modules under "stdlib"."""
+    generate_package(tmp_path, "odd_name", 1, distribution=False)
+    info = tmp_path / "Different_Dist-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Different-Dist\nVersion: 2.0\n")
+    (info / "top_level.txt").write_text("odd_name\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("odd_name")
+    roots: list[dict[str, Any]] = [
+        {"name": name, "self_us": 1, "cumulative_us": 1, "children": []}
+        for name in ("odd_name", "odd_name.mod_0000", "json", "sys")
+    ]
+    annotate(roots, CodeClassifier(), time.time_ns())
+    assert [r["group"] for r in roots] == ["Different-Dist", "Different-Dist", "stdlib", "stdlib"]
+    monkeypatch.delitem(sys.modules, "odd_name")
+    monkeypatch.delitem(sys.modules, "odd_name.mod_0000")

@@ -101,8 +101,11 @@ class ImportCapture:
         self._closed.setdefault(phase, threading.Event())
         with contextlib.suppress(OSError, ValueError, AttributeError):
             sys.stderr.flush()
-        with contextlib.suppress(OSError):
+        try:
             os.write(2, _MARK + f"{verb}:{phase}\n".encode())
+        except OSError:  # the app closed fd 2: no timings will come through it either
+            if verb == "end":
+                self._closed[phase].set()
 
     def flush(self, timeout: float = 1.0) -> None:
         """Wait until everything written to fd 2 so far has been passed on."""

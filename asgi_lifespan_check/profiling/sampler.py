@@ -26,6 +26,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+# The hang report's rules for opaque awaitables, reused as they are: the walk below only
+# differs from awaits.walk() in keeping raw code objects (no linecache, no path checks).
 from ..awaits import _AGEN_AWAITABLES, _agen_awaited_from, _describe_future, _pending_in_locals
 from ..events import Event
 from ..frames import CodeClassifier, is_tool_file

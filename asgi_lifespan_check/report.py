@@ -56,6 +56,7 @@ class Report:
     output: Output = field(default_factory=Output)
     strict: bool = False
     profile: Profile | None = None  # with --profile (profiling/model.py)
+    duration_s: float | None = None  # the whole run, grace periods included
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -70,6 +71,9 @@ class Report:
 
     @property
     def total_s(self) -> float:
+        """The run's wall time when known, else the sum of its phases."""
+        if self.duration_s is not None:
+            return self.duration_s
         return sum(p.duration_s or 0.0 for p in self.phases)
 
     def codes(self) -> list[str]:
@@ -100,6 +104,7 @@ class Report:
             "output": self.output.to_dict(),
             "strict": self.strict,
             "profile": self.profile.to_dict() if self.profile is not None else None,
+            "duration_s": self.duration_s,
         }
 
     @classmethod
@@ -129,6 +134,7 @@ class Report:
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
             profile=_profile_from(data.get("profile")),
+            duration_s=data.get("duration_s"),
         )
 
 
@@ -184,6 +190,7 @@ def build(
     state_keys: list[str] = []
     profiled: dict[str, Event] = {}
     finished = False
+    done_t: float | None = None
     for event in events:
         kind = event.get("kind")
         if kind == "meta":
@@ -208,6 +215,7 @@ def build(
             profiled[kind] = event
         elif kind == "done":
             finished = True
+            done_t = event.get("t")
     found.extend(extra)
 
     phases = []
@@ -261,6 +269,7 @@ def build(
         output=output or Output(),
         strict=strict,
         profile=profile,
+        duration_s=done_t,
     )
 
 

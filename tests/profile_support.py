@@ -1,25 +1,16 @@
-"""Helpers for the --profile tests: generated packages, real runs, the apps' own timings."""
+"""Helpers for the --profile tests: generated packages, profiled runs, the apps' own
+timings. Running the tool and finding marked lines are tests/helpers.py's."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import statistics
-import subprocess
-import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parent
-REPO = TESTS.parent
-APPS = TESTS / "apps"
-BIN = Path(sys.executable).with_name("lifespan-check")
-_FORMAT_VARS = ("FORCE_COLOR", "NO_COLOR", "COLUMNS", "LINES", "TERM")
-
-Report = dict[str, Any]
+from tests.helpers import APPS, Report, run_cli
 
 
 def generate_package(root: Path, name: str, modules: int, *, distribution: bool) -> Path:
@@ -53,37 +44,14 @@ def generate_package(root: Path, name: str, modules: int, *, distribution: bool)
     return package
 
 
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _FORMAT_VARS}
-    env.update(extra or {})
-    return env
-
-
-def run(
-    args: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 60.0
-) -> subprocess.CompletedProcess[str]:
-    """The real `lifespan-check` script, from the repository root."""
-    return subprocess.run(
-        [str(BIN), *args],
-        cwd=REPO,
-        env=clean_env(env),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def profile_json(
     target: str, *extra: str, env: Mapping[str, str] | None = None, app_dir: Path = APPS
 ) -> Report:
     """A --profile run of `target` in JSON; fails the test unless it passed."""
-    proc = run(
-        ["--format", "json", "--profile", "--app-dir", str(app_dir), *extra, target], env=env
-    )
-    report: Report = json.loads(proc.stdout)
-    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr}\n{report['findings']}"
+    args = ["--format", "json", "--profile", "--app-dir", str(app_dir), *extra, target]
+    run = run_cli(args, env=env, timeout=60.0)
+    assert run.rc == 0, f"exit {run.rc}: {run.stderr}\n{run.report['findings']}"
+    report: Report = run.report
     return report
 
 
@@ -91,14 +59,6 @@ def app_costs(report: Report) -> dict[str, float]:
     """What the app measured itself: `cost NAME SECONDS` lines on its stdout."""
     found = re.findall(r"^cost (\S+) ([0-9.]+)$", report["output"]["stdout"], re.M)
     return {name: float(value) for name, value in found}
-
-
-def marker(module: str, tag: str) -> int:
-    """The line of tests/apps/MODULE.py that ends with `# <- TAG`."""
-    lines = (APPS / f"{module}.py").read_text().splitlines()
-    found = [n for n, line in enumerate(lines, 1) if line.rstrip().endswith(f"# <- {tag}")]
-    assert len(found) == 1, f"{module}.py has {len(found)} lines marked {tag!r}"
-    return found[0]
 
 
 def function(report: Report, phase: str, name: str) -> dict[str, Any]:

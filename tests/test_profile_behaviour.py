@@ -3,23 +3,20 @@ the options, and the picture at 80 columns."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import APPS, marker, run_cli
 from tests.profile_support import (
-    APPS,
     app_costs,
     close_enough,
     function,
     generate_package,
     import_node,
-    marker,
     profile_json,
-    run,
 )
 
 
@@ -31,8 +28,8 @@ def _stdout_lines(report: dict[str, object]) -> dict[str, str]:
 
 def test_without_profile_nothing_runs_and_nothing_is_reported() -> None:
     """Without --profile there is no sampler thread, no -X importtime and no profile."""
-    proc = run(["--format", "json", "--app-dir", str(APPS), "profile_env:app"])
-    report = json.loads(proc.stdout)
+    proc = run_cli(["--format", "json", "--app-dir", str(APPS), "profile_env:app"])
+    report = proc.report
     seen = _stdout_lines(report)
     assert "lifespan-check-sampler" not in seen["threads"]
     assert seen["importtime"] == "0"
@@ -49,7 +46,7 @@ def test_with_profile_the_sampler_and_importtime_run() -> None:
 
 def test_the_apps_stderr_stays_the_apps() -> None:
     """-X importtime lines never reach the app's captured stderr; the app's lines do."""
-    plain = json.loads(run(["--format", "json", "--app-dir", str(APPS), "profile_env:app"]).stdout)
+    plain = run_cli(["--format", "json", "--app-dir", str(APPS), "profile_env:app"]).report
     profiled = profile_json("profile_env:app")
     expected = "app stderr at import\nraw fd 2 write at import\napp stderr in startup\n"
     assert plain["output"]["stderr"] == expected
@@ -109,20 +106,20 @@ def test_modules_without_a_cached_pyc_are_flagged(tmp_path: Path) -> None:
 def test_an_import_failure_still_shows_the_import_profile(tmp_path: Path) -> None:
     """A target whose import raises still gets its import breakdown."""
     (tmp_path / "breaks.py").write_text("import json.tool\nraise RuntimeError('boom')\n")
-    proc = run(["--format", "json", "--profile", "--app-dir", str(tmp_path), "breaks:app"])
-    report = json.loads(proc.stdout)
-    assert proc.returncode == 3
+    proc = run_cli(["--format", "json", "--profile", "--app-dir", str(tmp_path), "breaks:app"])
+    report = proc.report
+    assert proc.rc == 3
     assert import_node(report, "json.tool")["cumulative_s"] > 0
 
 
 @pytest.mark.parametrize("fmt", ["text", "rich"])
 def test_profile_report_fits_80_columns(fmt: str) -> None:
     """The profile section, timeline included, is readable at 80 columns."""
-    proc = run(
+    proc = run_cli(
         ["--format", fmt, "--profile", "--app-dir", str(APPS), "profile_costs:app"],
         env={"COLUMNS": "80"},
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.rc == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
     text = proc.stdout
@@ -134,7 +131,7 @@ def test_profile_report_fits_80_columns(fmt: str) -> None:
 
 def test_profile_top_limits_the_tables() -> None:
     """--profile-top N shows at most N functions per phase."""
-    proc = run(
+    proc = run_cli(
         [
             "--format",
             "text",
@@ -155,15 +152,18 @@ def test_profile_top_limits_the_tables() -> None:
 
 def test_profile_format_needs_an_output_file() -> None:
     """--profile-format alone is a usage error that names the missing option."""
-    proc = run(["--profile-format", "chrome", "--app-dir", str(APPS), "profile_trio:app"])
-    assert proc.returncode == 2
+    proc = run_cli(
+        ["--profile-format", "chrome", "--app-dir", str(APPS), "profile_trio:app"],
+        json_output=False,
+    )
+    assert proc.rc == 2
     assert "--profile-output" in proc.stderr
 
 
 def test_profile_output_in_an_unwritable_place_is_reported(tmp_path: Path) -> None:
     """A profile file that cannot be written is said on stderr; the check still reports."""
     target = tmp_path / "missing" / "out.speedscope.json"
-    proc = run(
+    proc = run_cli(
         [
             "--format",
             "json",
@@ -174,8 +174,8 @@ def test_profile_output_in_an_unwritable_place_is_reported(tmp_path: Path) -> No
             "profile_trio:app",
         ]
     )
-    assert proc.returncode == 0
-    assert json.loads(proc.stdout)["passed"] is True
+    assert proc.rc == 0
+    assert proc.report["passed"] is True
     assert f"could not write the profile to {target}" in proc.stderr
-    assert app_costs(json.loads(proc.stdout)) == {}
+    assert app_costs(proc.report) == {}
     shutil.rmtree(tmp_path)

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from asgi_lifespan_check.export import format_for
-from tests.profile_support import APPS, marker, run
+from tests.helpers import APPS, marker, run_cli
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
@@ -26,7 +26,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("export")
     files = {"speedscope": out / "boot.speedscope.json", "chrome": out / "boot.trace.json"}
     for fmt, path in files.items():
-        proc = run(
+        proc = run_cli(
             [
                 "--format",
                 "json",
@@ -37,9 +37,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "profile_costs_fastapi:app",
             ]
         )
-        assert proc.returncode == 0, proc.stderr
+        assert proc.rc == 0, proc.stderr
         assert f"profile written to {path} ({fmt}" in proc.stderr
-        assert json.loads(proc.stdout)["profile"] is not None  # --profile-output implies it
+        assert proc.report["profile"] is not None  # --profile-output implies it
     return {fmt: json.loads(path.read_text()) for fmt, path in files.items()}
 
 
@@ -159,7 +159,7 @@ def test_format_follows_the_extension_unless_told(
 def test_profile_format_overrides_the_extension(tmp_path: Path) -> None:
     """--profile-format chrome writes a trace even to a file named .json."""
     path = tmp_path / "boot.json"
-    proc = run(
+    proc = run_cli(
         [
             "--format",
             "json",
@@ -172,5 +172,5 @@ def test_profile_format_overrides_the_extension(tmp_path: Path) -> None:
             "profile_trio:app",
         ]
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.rc == 0, proc.stderr
     assert "traceEvents" in json.loads(path.read_text())

@@ -18,7 +18,8 @@ from asgi_lifespan_check.model import Phase
 from asgi_lifespan_check.profiling.build import build
 from asgi_lifespan_check.profiling.imports import annotate, parse, synthetic_root
 from asgi_lifespan_check.report import Report
-from tests.profile_support import APPS, generate_package, profile_json
+from tests.helpers import APPS
+from tests.profile_support import generate_package, profile_json
 
 # As CPython 3.11 prints them: children first, two spaces of indent per level.
 IMPORTTIME = """\

@@ -297,7 +297,9 @@ class Driver:
 
     async def _running(self) -> bool:
         hold = self.options.hold
-        if hold > 0:
+        # The app "runs" (a phase of its own) when asked to dwell or to answer probes.
+        running = hold > 0 or bool(self.options.probes)
+        if running:
             start = self._enter("running", None)
             until = start + hold
             while time.perf_counter() < until and self._end is None:
@@ -308,18 +310,26 @@ class Driver:
                 if self._violation is not None:
                     await self._protocol_error("running")
                     return False
+        if self.options.probes and self._end is None and self._violation is None:
+            await self._probe()
         if self._violation is not None:
             await self._protocol_error("running")
             return False
         if self._end is not None:
             self._ended_while_running(self._end)
-            if hold > 0:
+            if running:
                 self.recorder.phase_end("running", self._end.t, "failed")
             self._skip("shutdown")
             return False
-        if hold > 0:
+        if running:
             self.recorder.phase_end("running", time.perf_counter(), "ok")
         return True
+
+    async def _probe(self) -> None:
+        from .probe import send_all
+
+        state = self.state if self.options.with_state else None
+        await send_all(self.app, state, self.options, self.runtime, self.classifier, self.recorder)
 
     def _ended_while_running(self, end: _AppEnd) -> None:
         if end.exc is not None:

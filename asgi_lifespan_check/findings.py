@@ -644,7 +644,7 @@ budget-severity: an error by default.
             "LC510",
             "error",
             "Smoke request failed",
-            None,
+            "running-failed",
             EXIT_FAILED,
             """
 Between startup and shutdown, lifespan-check sent the request given with --probe (for

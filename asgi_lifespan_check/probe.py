@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # How much of the response body is kept, and how much of it a finding quotes.
 BODY_KEEP = 64 * 1024
 BODY_QUOTE = 200
-DEFAULT_STATUSES = ((200, 399),)
+DEFAULT_STATUSES = ((200, 299), (300, 399))
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -283,7 +283,8 @@ async def _send_one(
             stack=tuple(stack),
             t_s=recorder.rel(time.perf_counter()),
             details=details,
-            hint="make the lifespan provide what request handlers read from the state"
+            hint="fix the error at the reported line; if the handler reads request.state, "
+            "the lifespan must provide that value (yield it in the state)"
             if raised
             else None,
         )

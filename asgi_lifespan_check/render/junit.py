@@ -9,7 +9,8 @@ fail the check go to the case's `system-out`. The app's output goes to the suite
 
 The document validates against the Jenkins xunit plugin's junit-10.xsd. Everything from
 the app is made safe for XML: characters XML 1.0 cannot carry (control characters,
-unpaired surrogates, U+FFFE/U+FFFF) are shown as \\xNN / \\uNNNN, and ElementTree escapes
+unpaired surrogates, U+FFFE/U+FFFF, a lone CR) are shown as \\xNN / \\uNNNN, CR LF becomes
+LF (as any XML parser would make it), and ElementTree escapes
 the rest, so `]]>` or `</failure>` in a message stays text.
 """
 
@@ -25,7 +26,8 @@ from ..results import Results
 from ._common import headline, output_tail, short_path
 from .text import finding_lines
 
-_INVALID_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 can carry, less CR: parsers turn CR LF into LF, so a lone CR is escaped.
+_INVALID_XML = re.compile("[^\x09\x0a\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str) -> str:
@@ -35,12 +37,12 @@ def xml_safe(text: str) -> str:
         code = ord(match.group())
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _INVALID_XML.sub(escape, text)
+    return _INVALID_XML.sub(escape, text.replace("\r\n", "\n"))
 
 
 def _seconds(value: float | None) -> str:
     # SUREFIRE_TIME in the schema: digits and a decimal point, never an exponent.
-    return f"{max(0.0, value or 0.0):.3f}"
+    return f"{max(0.0, value or 0.0):.6f}"
 
 
 def _fails(finding: Finding, report: Report) -> bool:

@@ -48,7 +48,8 @@ def plan_writes(
             summary = f"::stop-commands::{token}\n{summary}::{token}::\n"
         writes.append(Write("stderr", summary, "the summary"))
     text = render_results(results, fmt, width=width)
-    writes.append(Write("stdout", text if text.endswith("\n") else text + "\n"))
+    if text:  # a passing run in github format has nothing to annotate
+        writes.append(Write("stdout", text if text.endswith("\n") else text + "\n"))
     if json_file:
         writes.append(Write(json_file, render_results(results, "json") + "\n", "the JSON report"))
     if junit_file:

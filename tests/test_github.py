@@ -83,7 +83,7 @@ def test_annotations_point_at_the_users_line() -> None:
     assert len(lines) == 2
     (error,) = [parse_command(line) for line in lines if line.startswith("::error")]
     (warning,) = [parse_command(line) for line in lines if line.startswith("::warning")]
-    name, properties, message = error
+    properties, message = error[1], error[2]
     assert properties["file"] == "tests/apps/gate_nasty.py"
     assert properties["line"] == str(marker("gate_nasty", "nasty"))
     assert properties["title"] == "LC101 Startup raised an exception"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ._spawn import Spawned
 
 # Options that take a value, and flags. The CLI module is the source of truth;
-# tests/test_entry.py checks that these tables match it.
+# tests/test_entry_options.py checks that these tables match it.
 VALUE_OPTIONS = frozenset(
     {
         "--app-dir",
@@ -159,9 +159,14 @@ def main() -> None:
     if argv[:1] == ["explain"]:
         argv = ["--explain", *argv[1:]] if len(argv) > 1 else ["--explain", "all"]
     early = _speculate(argv)
+    from . import _orphans
+
+    subreaper = _orphans.become_subreaper()
     from .cli import run
 
     code = run(argv, early=early)
+    if subreaper:
+        _orphans.kill_orphans()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -17,23 +18,22 @@ from ._version import __version__
 from .errors import LifespanCheckError, SupervisorError, UsageError
 from .report import Report
 
-EXIT_CODES_HELP = """\
-Exit codes: 0 passed (warnings allowed) · 1 the app failed a check · 2 usage error ·
-3 the target could not be loaded · 4 a hang (startup, shutdown or import timeout) ·
-5 the app's process crashed · 70 internal error of lifespan-check · 130 interrupted.
-"""
+# One line per paragraph: typer's help keeps source line breaks.
+EXIT_CODES_HELP = (
+    "Exit codes: 0 passed (warnings allowed); 1 the app failed a check; 2 usage error; "
+    "3 the target could not be loaded; 4 a hang (startup, shutdown or import timeout); "
+    "5 the app's process crashed; 70 internal error of lifespan-check; 130 interrupted."
+)
 
-HELP = f"""\
-Drive the ASGI lifespan of each TARGET (module:attribute, as for uvicorn), time every
-phase, and explain what went wrong. Without TARGET, the targets listed in
-[tool.lifespan-check] in pyproject.toml are checked.
-
-Explain a finding code with: lifespan-check explain LC103
-
-{EXIT_CODES_HELP}
-With several targets the exit code is the worst of theirs, in this order:
-130 > 5 > 4 > 3 > 1 > 0.
-"""
+HELP = (
+    "Drive the ASGI lifespan of each TARGET (module:attribute, as for uvicorn), time every "
+    "phase, and explain what went wrong. Without TARGET, the targets listed in "
+    "[tool.lifespan-check] in pyproject.toml are checked.\n\n"
+    "Explain a finding code with: lifespan-check explain LC103\n\n"
+    + EXIT_CODES_HELP
+    + "\n\nWith several targets the exit code is the worst of theirs, in this order: "
+    "130 > 5 > 4 > 3 > 1 > 0."
+)
 
 
 class Format(StrEnum):
@@ -100,7 +100,10 @@ def main(
         ),
     ] = None,
     factory: Annotated[
-        bool, typer.Option("--factory", help="TARGET is a factory: call it with no arguments.")
+        bool,
+        typer.Option(
+            "--factory", metavar="", help="TARGET is a factory: call it with no arguments."
+        ),
     ] = False,
     startup_timeout: Annotated[
         float,
@@ -156,6 +159,7 @@ def main(
         bool,
         typer.Option(
             "--isolate/--no-isolate",
+            metavar="",
             help="Run the app in a child interpreter (default), or in-process "
             "(fastest, debugger-friendly, but cannot survive crashes or end a "
             "blocked loop at its deadline).",
@@ -384,7 +388,11 @@ def main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -423,6 +431,9 @@ def main(
         )
     except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
+    except KeyboardInterrupt:
+        _notice("stopped by a second Ctrl+C")
+        raise typer.Exit(130) from None
     if plan.save_baseline:
         _save_baseline(results, plan.save_baseline)
     raise typer.Exit(_write_outputs(results, plan, chosen) or results.exit_code)
@@ -541,8 +552,21 @@ def _save_baseline(results: Any, path: str) -> None:
 
 
 def _notice(message: str) -> None:
-    sys.stderr.write(f"lifespan-check: {message}\n")
-    sys.stderr.flush()
+    # Straight to the descriptor we started with: --no-isolate points fd 2 at a capture
+    # file while the app runs, and our notices are not the app's output.
+    with contextlib.suppress(OSError):
+        os.write(_TERMINAL_STDERR, f"lifespan-check: {message}\n".encode())
+
+
+def _dup_stderr() -> int:
+    try:
+        return os.dup(2)
+    except OSError:  # started with stderr closed
+        return 2
+
+
+# A duplicate of stderr taken before any capture (see _notice).
+_TERMINAL_STDERR = _dup_stderr()
 
 
 def _default_format() -> str:
@@ -573,7 +597,7 @@ def _explain(code: str) -> int:
         return 2
     typer.echo(f"{entry.code} · {entry.title} · default severity: {entry.severity}")
     if entry.outcome:
-        outcome = entry.outcome.replace("<phase>", "startup or shutdown")
+        outcome = entry.outcome.replace("<phase>-timeout", "startup-timeout or shutdown-timeout")
         typer.echo(f"When it is the first error: outcome {outcome}, exit code {entry.exit_code}.")
     typer.echo("")
     typer.echo(entry.explanation)
@@ -587,15 +611,19 @@ def run(argv: list[str], early: Any = None) -> int:
     """
     command = typer.main.get_command(app)
     try:
-        command.main(
+        result = command.main(
             args=argv,
             prog_name="lifespan-check",
-            standalone_mode=True,
+            standalone_mode=False,
             obj={"early": early},
         )
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        _notice("aborted")
+        return 130
+    except typer.exceptions.TyperException as exc:
+        return _usage_error(exc)
     except SupervisorError as exc:
         return _internal_error(exc)
     except LifespanCheckError as exc:
@@ -609,7 +637,18 @@ def run(argv: list[str], early: Any = None) -> int:
 
             for _, spawned in early:  # those not adopted by a run (gate.py takes them out)
                 discard(spawned)
-    return 0
+    return result if isinstance(result, int) else 0
+
+
+def _usage_error(exc: Exception) -> int:
+    """A usage error as one paragraph: no usage dump, no box (typer's default has both)."""
+    format_message = getattr(exc, "format_message", None)
+    message = str(format_message() if callable(format_message) else exc)
+    # Validation messages come from pydantic inside typer; its prefix means nothing here.
+    message = message.replace("Value error, ", "")
+    if message:  # empty after --help was shown for a bare `lifespan-check`
+        _notice(f"error: {message} (see 'lifespan-check --help')")
+    return int(getattr(exc, "exit_code", 2))
 
 
 def _internal_error(exc: BaseException) -> int:

@@ -53,6 +53,7 @@ class Report:
     state_keys: tuple[str, ...] = ()
     output: Output = field(default_factory=Output)
     strict: bool = False
+    duration_s: float | None = None  # the whole run, grace periods included
     # Added by the CI gate (--repeat, budgets, --probe, --baseline); empty otherwise.
     runs: tuple[RunSummary, ...] = ()
     phase_stats: tuple[PhaseStats, ...] = ()
@@ -74,6 +75,9 @@ class Report:
 
     @property
     def total_s(self) -> float:
+        """The run's wall time when known, else the sum of its phases."""
+        if self.duration_s is not None:
+            return self.duration_s
         return sum(p.duration_s or 0.0 for p in self.phases)
 
     def codes(self) -> list[str]:
@@ -103,6 +107,7 @@ class Report:
             "state_keys": list(self.state_keys),
             "output": self.output.to_dict(),
             "strict": self.strict,
+            "duration_s": self.duration_s,
             "runs": [r.to_dict() for r in self.runs],
             "phase_stats": [s.to_dict() for s in self.phase_stats],
             "figures": dict(self.figures),
@@ -137,6 +142,7 @@ class Report:
             state_keys=tuple(data.get("state_keys") or ()),
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
+            duration_s=data.get("duration_s"),
             runs=tuple(RunSummary.from_dict(r) for r in data.get("runs") or ()),
             phase_stats=tuple(PhaseStats.from_dict(s) for s in data.get("phase_stats") or ()),
             figures={str(k): float(v) for k, v in (data.get("figures") or {}).items()},
@@ -192,6 +198,7 @@ def build(
     state_keys: list[str] = []
     probes: list[ProbeResult] = []
     finished = False
+    done_t: float | None = None
     for event in events:
         kind = event.get("kind")
         if kind == "meta":
@@ -216,6 +223,7 @@ def build(
             probes.append(ProbeResult.from_dict(event))
         elif kind == "done":
             finished = True
+            done_t = event.get("t")
     found.extend(extra)
 
     phases = []
@@ -258,6 +266,7 @@ def build(
         state_keys=tuple(state_keys),
         output=output or Output(),
         strict=strict,
+        duration_s=done_t,
         probes=tuple(probes),
     )
 

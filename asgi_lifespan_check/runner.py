@@ -102,6 +102,8 @@ class Runner:
                 self.classifier = self.classifier.with_root(package_dir)
                 self.watchdog.classifier = self.classifier
                 obj = resolve_attribute(module, target)
+                # Without a factory, a wrong kind of object is part of a failed import.
+                loaded = None if options.factory else as_asgi(obj, target)
             except LoadFailure as failure:
                 self._fail("import", failure.finding)
                 return None
@@ -115,14 +117,9 @@ class Runner:
                     self._fail("factory", failure.finding)
                     return None
                 self.recorder.phase_end("factory", time.perf_counter(), "ok")
-            else:
-                try:
-                    loaded = as_asgi(obj, target)
-                except LoadFailure as failure:
-                    self._fail(None, failure.finding)
-                    return None
         finally:
             self.watchdog.enter_phase("loaded", None, loop=False)
+        assert loaded is not None
         self.recorder.meta(interface=loaded.interface, app_type=loaded.app_type)
         return loaded
 
@@ -190,6 +187,16 @@ class Runner:
 
     def finish(self) -> None:
         self.watchdog.stop()
+        # Names of live threads, for the supervisor in case they keep the process alive.
+        self.recorder.emit(
+            {
+                "kind": "threads",
+                "threads": [
+                    {"name": t.name, "ident": t.ident, "daemon": t.daemon}
+                    for t in threading.enumerate()
+                ],
+            }
+        )
         self.recorder.done()
         if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
             del sys.path[0]
@@ -203,6 +210,7 @@ class Runner:
             runtime.call_soon_threadsafe(driver.interrupt)
             # A blocked loop never runs that callback: then answer from this thread.
             timer = threading.Timer(_INTERRUPT_GRACE_S, self._interrupt_stuck)
+            timer.name = "lifespan-check-interrupt"
             timer.daemon = True
             timer.start()
         else:
@@ -232,6 +240,8 @@ class Runner:
                 stack=stack,
             )
         )
+        if phase != "shutdown":
+            self.recorder.phase_end("shutdown", None, "skipped")
         self.recorder.done()
         self.fatal()
 

@@ -15,6 +15,7 @@ import pytest
 from asgi_lifespan_check._entry import prescan
 from asgi_lifespan_check.frames import CodeClassifier
 from asgi_lifespan_check.model import Phase
+from asgi_lifespan_check.options import LoadOptions
 from asgi_lifespan_check.profiling.build import build
 from asgi_lifespan_check.profiling.imports import annotate, parse, synthetic_root
 from asgi_lifespan_check.report import Report
@@ -149,11 +150,14 @@ def test_profiled_report_survives_its_json() -> None:
         (["--profile-top", "3", "--profile-format", "chrome", "app:app"], False),
     ],
 )
-def test_the_early_spawn_knows_about_profile(argv: list[str], profiled: bool) -> None:
-    """--profile and --profile-output decide how the child is started, before parsing."""
-    plan = prescan(argv)
-    assert plan is not None
-    assert plan["profile"] is profiled
+def test_the_early_spawn_knows_about_profile(
+    argv: list[str], profiled: bool, tmp_path: Path
+) -> None:
+    """--profile and --profile-output decide how the child is started, before parsing,
+    and the child started early is the one the run asks for."""
+    plans = prescan(argv, cwd=str(tmp_path))
+    assert plans is not None
+    assert LoadOptions.from_dict(plans[0]) == LoadOptions(target="app:app", profile=profiled)
 
 
 def test_distribution_is_found_by_its_top_level_names(

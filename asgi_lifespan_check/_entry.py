@@ -134,12 +134,11 @@ def prescan(argv: list[str], cwd: str | None = None) -> list[dict[str, object]] 
     if found is not None and not jobs:
         jobs = int(found.values.get("jobs") or 0)
     jobs = jobs or os.cpu_count() or 1
-    # Known at spawn time: a profiled child starts with -X importtime.
-    profile = "--profile" in flags or "--profile-output" in values
-    return [
-        {**configuration.load_plan(target, cli, found), "profile": profile}
-        for target in targets[:jobs]
-    ]
+    plans = [configuration.load_plan(target, cli, found) for target in targets[:jobs]]
+    if "--profile" in flags or "--profile-output" in values:
+        # Known at spawn time: a profiled child starts with -X importtime.
+        plans = [{**plan, "profile": True} for plan in plans]
+    return plans
 
 
 def _speculate(argv: list[str]) -> list[tuple[dict[str, object], Spawned]]:

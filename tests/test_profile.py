@@ -47,33 +47,31 @@ def _own(entry: dict[str, Any]) -> float:
     return float(entry["cpu_s"] + entry["blocked_s"] + entry["await_s"])
 
 
-# The app's own measure of each step -> (phase, function, the line's marker, the part
-# of the function's time that must match: its awaited time, or all its own time).
+# The app's own measure of each step -> (phase, function, the line's marker, the kind
+# of time that must make up most of the function's own time).
 CASES: dict[str, tuple[str, str, str, str]] = {
     "connect": ("startup", "connect_db", "connect", "await_s"),
     "warm": ("startup", "warm_cache", "warm", "await_s"),
-    "cpu": ("startup", "build_index", "cpu", "own"),
+    "cpu": ("startup", "build_index", "cpu", "cpu_s"),
     "to_thread": ("startup", "load_model", "to_thread", "await_s"),
     "gather": ("startup", "fan_out", "gather", "await_s"),
     "close": ("shutdown", "shutdown", "close", "await_s"),
 }
 
 
-def _measure(report: Report, phase: str, name: str, part: str) -> float:
-    entry = function(report, phase, name)
-    return _own(entry) if part == "own" else float(entry[part])
-
-
 @pytest.mark.parametrize("item", sorted(CASES))
 def test_known_cost_is_attributed_to_its_function(runs: list[Report], item: str) -> None:
-    """Each step's time lands on its own function and line, within 10% or 10 ms."""
-    phase, name, tag, part = CASES[item]
+    """Each step's time lands on its own function and line, within 10% or 10 ms, and
+    mostly as the kind of time it is (awaiting, or CPU)."""
+    phase, name, tag, kind = CASES[item]
     entry = function(runs[0], phase, name)
     assert Path(entry["file"]).resolve() == (APPS / "profile_costs.py").resolve()
     assert entry["line"] == marker("profile_costs", tag)
-    measured = [_measure(r, phase, name, part) for r in runs]
-    ok, text = close_enough(measured, [app_costs(r)[item] for r in runs])
+    entries = [function(r, phase, name) for r in runs]
+    ok, text = close_enough([_own(e) for e in entries], [app_costs(r)[item] for r in runs])
     assert ok, f"{item} ({name}): {text}"
+    shares = [e[kind] / _own(e) for e in entries]
+    assert statistics.median(shares) >= 0.75, (kind, shares)
 
 
 def test_cpu_on_the_loop_is_cpu_time(runs: list[Report]) -> None:

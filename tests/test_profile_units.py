@@ -73,15 +73,17 @@ def _samples(samples: list[list[object]]) -> dict[str, object]:
 
 
 def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
-    """Weights are clipped to the phase windows; CPU fraction splits running time; an
-    interval whose stack was seen after the phase ended counts as other."""
+    """Weights are clipped to the phase windows; the CPU fraction splits running time;
+    a phase's last moments are charged to what its last sample saw."""
     profile = build(
         _samples(
             [
                 [1.004, 0.01, "await", 0.0, 0, "Future", []],  # 4 ms inside startup
                 [1.05, 0.046, "run", 0.75, 1, None, []],  # 46 ms, 3/4 CPU, in outer
                 [1.09, 0.04, "run", 1.0, 2, None, []],  # 40 ms of library only: other
-                [1.104, 0.014, "await", 0.0, 0, "Future", []],  # 10 ms in startup's tail
+                [1.104, 0.014, "await", 0.0, 0, "Future", []],  # seen after startup ended
+                [1.21, 0.01, "await", 0.0, 0, "Future", []],  # 10 ms of shutdown
+                [1.245, 0.035, "run", 1.0, 1, None, []],  # 35 ms, then 5 ms nobody saw
             ]
         ),
         None,
@@ -93,13 +95,18 @@ def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
     assert startup.await_s == pytest.approx(0.004)
     assert startup.cpu_s == pytest.approx(0.0345)
     assert startup.blocked_s == pytest.approx(0.0115)
-    assert startup.other_s == pytest.approx(0.1 - 0.004 - 0.046)
+    # The library sample, and the 10 ms after it that the next sample only saw later.
+    assert startup.other_s == pytest.approx(0.05)
     inner = next(f for f in profile.functions if f.function == "inner")
     outer = next(f for f in profile.functions if f.function == "outer")
     assert inner.await_s == pytest.approx(0.004)
     assert (inner.line, inner.waiting_on) == (6, "Future")
     assert outer.cpu_s == pytest.approx(0.0345)
     assert outer.line == 3
+    shutdown = profile.phase("shutdown")
+    assert shutdown is not None
+    assert (shutdown.await_s, shutdown.cpu_s) == pytest.approx((0.01, 0.04))
+    assert shutdown.other_s == pytest.approx(0.0)
 
 
 def test_branches_make_a_fanout_with_a_critical_path() -> None:

@@ -116,8 +116,10 @@ class _Fold:
         self.fans: dict[tuple[str, Key], _Fan] = defaultdict(_Fan)
         self.spans: list[Span] = []
         self._open: dict[str, dict[tuple[str, Key], _Run]] = {}
+        self._last: dict[str, tuple[list[tuple[Key, int]], str, float | None, str | None]] = {}
         for sample in data.get("samples") or ():
             self._sample(sample)
+        self._hold_tails()
         for track in list(self._open):
             self._close(track, set())
 
@@ -138,34 +140,60 @@ class _Fold:
     def _sample(self, sample: Sequence[Any]) -> None:
         t, dt, kind, frac, stack_id, waiting, branches = sample
         for phase, a, b, weight in self._overlaps(float(t), float(dt)):
-            totals = self.totals[phase]
-            totals["samples"] += 1
+            self.totals[phase]["samples"] += 1
             if b < float(t):
-                # The stack was seen in the next phase: this phase's last moments are
-                # counted, but not charged to a function they may not belong to.
-                totals["other"] += weight
+                # The stack was seen in the next phase: this phase's last moments go to
+                # what was seen last inside it (charged in _hold_tails).
                 continue
             levels = self._user_levels(stack_id)
-            if kind == "await":
-                parts = {"await": weight}
-            else:
-                cpu = weight * (1.0 if frac is None else float(frac))
-                parts = {"cpu": cpu, "blocked": weight - cpu}
-            if levels:
-                leaf, line = levels[-1]
-                fn = self.fns[(phase, leaf)]
-                fn.cpu += parts.get("cpu", 0.0)
-                fn.blocked += parts.get("blocked", 0.0)
-                fn.awaited += parts.get("await", 0.0)
-                fn.lines[line] += weight
-                if waiting:
-                    fn.waiting[str(waiting)] += weight
-                for part, value in parts.items():
-                    totals[part] += value
-            else:
-                totals["other"] += weight
-            self._track(phase, "main", a, b, levels, parts)
+            self._charge(phase, levels, kind, frac, waiting, weight)
+            self._last[phase] = (levels, kind, frac, waiting)
+            self._track(phase, "main", a, b, levels, self._parts(kind, frac, weight))
             self._branches(phase, a, b, weight, kind, levels, branches)
+
+    @staticmethod
+    def _parts(kind: str, frac: float | None, weight: float) -> dict[str, float]:
+        if kind == "await":
+            return {"await": weight}
+        cpu = weight * (1.0 if frac is None else float(frac))
+        return {"cpu": cpu, "blocked": weight - cpu}
+
+    def _charge(
+        self,
+        phase: str,
+        levels: list[tuple[Key, int]],
+        kind: str,
+        frac: float | None,
+        waiting: str | None,
+        weight: float,
+    ) -> None:
+        """Charge `weight` seconds to the innermost user function of `levels`."""
+        totals = self.totals[phase]
+        if not levels:
+            totals["other"] += weight
+            return
+        parts = self._parts(kind, frac, weight)
+        leaf, line = levels[-1]
+        fn = self.fns[(phase, leaf)]
+        fn.cpu += parts.get("cpu", 0.0)
+        fn.blocked += parts.get("blocked", 0.0)
+        fn.awaited += parts.get("await", 0.0)
+        fn.lines[line] += weight
+        if waiting:
+            fn.waiting[str(waiting)] += weight
+        for part, value in parts.items():
+            totals[part] += value
+
+    def _hold_tails(self) -> None:
+        """A phase's last moments, after its last sample, went on doing what that sample
+        saw (sample and hold); a longer stretch no sample covered stays "other"."""
+        for name, start, end in self.windows:
+            totals = self.totals[name]
+            seen = sum(totals[k] for k in ("cpu", "blocked", "await", "other"))
+            gap = (end - start) - seen
+            last = self._last.get(name)
+            if last is not None and 0 < gap <= 2 * self.interval:
+                self._charge(name, *last, gap)
 
     def _branches(
         self,
@@ -259,8 +287,7 @@ class _Fold:
         out = []
         for name, start, end in self.windows:
             totals = self.totals[name]
-            # Moments no sample covered (the sampler stopped a few ms before the phase
-            # ended) are time the profile cannot place: other.
+            # Moments no sample covered are time the profile cannot place: other.
             seen = sum(totals[k] for k in ("cpu", "blocked", "await", "other"))
             totals["other"] += max(0.0, (end - start) - seen)
             out.append(

@@ -201,6 +201,7 @@ def _laid_out(
 # Chrome trace events -------------------------------------------------------------------------
 
 _PID = 1
+_EPSILON_S = 1e-5
 _TID_PHASES, _TID_IMPORTS, _TID_MAIN = 1, 2, 3
 
 
@@ -300,7 +301,9 @@ def _nested(spans: Sequence[Span], tid: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     open_ends: list[float] = []
     for span in sorted(spans, key=lambda s: (s.start_s, -s.end_s)):
-        while open_ends and open_ends[-1] <= span.start_s:
+        # Sample times are rounded to the microsecond: a step that starts a hair before
+        # the previous one ends follows it, it is not inside it.
+        while open_ends and open_ends[-1] <= span.start_s + _EPSILON_S:
             open_ends.pop()
         end = min(span.end_s, open_ends[-1]) if open_ends else span.end_s
         if end <= span.start_s:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import findings, protocol
+from . import emulate, findings, protocol
 from .awaits import AwaitChain, TaskInfo, ThreadInfo, thread_infos
 from .events import Recorder
 from .frames import (
@@ -30,6 +30,8 @@ from .frames import (
 from .model import Finding, Frame, Message
 from .options import DriveOptions
 from .runtime import Handle, Runtime, Signal
+from .state import TrackedScope, TrackedState
+from .structure import EntryTrace, Refusal
 from .watch import BEAT_S, BlockEpisode, Watchdog
 
 
@@ -65,6 +67,7 @@ class DriveResult:
     shutdown_complete: bool = False
     stopped_early: bool = False
     leftover_tasks: list[TaskInfo] = field(default_factory=list)
+    refusal: Refusal | None = None  # how the app turned the lifespan down (LC106/LC107)
 
 
 class Driver:
@@ -86,13 +89,21 @@ class Driver:
         self.classifier = classifier
         self.watchdog = watchdog
         self.protocol = protocol.LifespanProtocol()
-        self.state: dict[str, Any] = {}
-        self.scope: dict[str, Any] = {
-            "type": "lifespan",
-            "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
-        }
+        self.emulation = emulate.profile(options.emulate)
+        self.state = TrackedState(classifier)
+        self.scope: dict[str, Any] = (
+            self.emulation.scope(options.asgi_version)
+            if self.emulation is not None
+            else {
+                "type": "lifespan",
+                "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
+            }
+        )
         if options.with_state:
             self.scope["state"] = self.state
+        else:
+            self.scope = TrackedScope(self.scope, classifier=classifier)
+        self.entry_trace = EntryTrace()
         self._inbox: deque[str] = deque()
         self._answers: dict[str, _Sent] = {}
         self._violation: _Violation | None = None
@@ -113,6 +124,7 @@ class Driver:
     # The channel the app sees ---------------------------------------------------------
 
     async def receive(self) -> dict[str, Any]:
+        self.entry_trace.stop()
         while not self._inbox:
             if self._final_delivered:
                 self._receive_after_final = True
@@ -130,6 +142,7 @@ class Driver:
         t = time.perf_counter()
         kind = message.get("type") if isinstance(message, dict) else None
         raw_type = kind if isinstance(kind, str) else f"<{type(kind).__name__}>"
+        sent_before = tuple(self.protocol.sent)
         verdict = self.protocol.on_send(message)
         text = verdict.text if isinstance(verdict, protocol.Accepted) else None
         self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, text))
@@ -142,9 +155,15 @@ class Driver:
         else:
             self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack))
         self._changed.set()
+        if self.emulation is not None:
+            code = verdict.code if isinstance(verdict, protocol.Violation) else None
+            error = self.emulation.send_error(raw_type, code, sent_before)
+            if error is not None:
+                raise error
 
     async def _run_app(self) -> None:
         try:
+            self.entry_trace.start()
             await self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
             cancelled = self._cancel_requested and _is_cancellation(exc)
@@ -152,6 +171,7 @@ class Driver:
         else:
             self._end = _AppEnd(time.perf_counter(), None, False)
         finally:
+            self.entry_trace.stop()
             self._changed.set()
 
     async def _heartbeat(self) -> None:
@@ -220,7 +240,8 @@ class Driver:
             failed = self._answers.get(protocol.STARTUP_FAILED)
             if done is not None and not self._late(done.t, deadline):
                 self.recorder.phase_end("startup", done.t, "ok")
-                self.recorder.state_keys([str(k) for k in self.state])
+                self.recorder.state_keys(self.state.key_list())
+                self.state.snapshot("startup")
                 return True
             if failed is not None and not self._late(failed.t, deadline):
                 await self._wait_for_end(self.options.exit_grace)
@@ -246,6 +267,10 @@ class Driver:
         nothing = not self.protocol.anything_exchanged
         received = protocol.STARTUP in self.protocol.received
         severity = "error" if self.options.lifespan == "on" else None
+        if (end.exc is not None and not received) or nothing:
+            kind = "ignored" if end.exc is None else "raised"
+            entered = frozenset(self.entry_trace.codes)
+            self.result.refusal = Refusal(kind, end.exc, entered, end.t)
         if end.exc is not None and not received:
             info = describe_exception(end.exc, self.classifier)
             self._finding(
@@ -350,6 +375,9 @@ class Driver:
     async def _shutdown(self) -> None:
         self._enter("shutdown", self.options.shutdown_timeout)
         deadline = self._phase_deadline
+        self.state.snapshot("shutdown")
+        if self.emulation is not None and self.emulation.clears_state:
+            self.state.server_clear()
         self._deliver(protocol.SHUTDOWN)
         while True:
             await self._wait_change(deadline)

@@ -19,6 +19,7 @@ class DriveOptions:
     asgi_version: str = "3.0"
     spec_version: str = "2.0"
     with_state: bool = True
+    emulate: str | None = None  # a server name from emulate.SERVERS
 
 
 BACKENDS = ("asyncio", "trio")

@@ -32,9 +32,12 @@ VALUE_OPTIONS = frozenset(
         "-f",
         "--block-threshold",
         "--explain",
+        "--emulate",
     }
 )
-FLAG_OPTIONS = frozenset({"--factory", "--isolate", "--no-isolate", "--version", "--help", "-h"})
+FLAG_OPTIONS = frozenset(
+    {"--factory", "--isolate", "--no-isolate", "--version", "--help", "-h", "--no-state"}
+)
 
 
 def prescan(argv: list[str]) -> dict[str, object] | None:

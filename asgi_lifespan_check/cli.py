@@ -51,6 +51,13 @@ class Backend(StrEnum):
     trio = "trio"
 
 
+class Server(StrEnum):
+    uvicorn = "uvicorn"
+    hypercorn = "hypercorn"
+    granian = "granian"
+    asgi_lifespan = "asgi-lifespan"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lifespan-check {__version__}")
@@ -133,6 +140,23 @@ def main(
     backend: Annotated[
         Backend, typer.Option("--backend", help="The async library to run the app on.")
     ] = Backend.asyncio,
+    emulate: Annotated[
+        Server | None,
+        typer.Option(
+            "--emulate",
+            show_default=False,
+            help="Drive the lifespan the way this server does: its scope, its state "
+            "handling, the errors its send() raises into the app.",
+        ),
+    ] = None,
+    no_state: Annotated[
+        bool,
+        typer.Option(
+            "--no-state",
+            help="Give the app no scope['state'], as servers without lifespan state "
+            "support do (LC407 if the app needs it).",
+        ),
+    ] = False,
     fmt: Annotated[
         Format | None,
         typer.Option(
@@ -207,6 +231,8 @@ def main(
             shutdown_timeout=shutdown_timeout,
             hold=hold,
             lifespan=lifespan.value,
+            emulate=emulate.value if emulate is not None else None,
+            with_state=not no_state,
         ),
     )
     chosen = fmt.value if fmt is not None else _default_format()

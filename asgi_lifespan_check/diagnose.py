@@ -49,4 +49,3 @@ def after_run(
     except Exception:
         pass
     return out
-

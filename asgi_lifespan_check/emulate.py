@@ -66,7 +66,9 @@ def _uvicorn(kind: str, violation: str | None, sent: tuple[str, ...]) -> BaseExc
     if violation == _UNKNOWN_TYPE:
         return AssertionError()
     if _bad_transition(kind, sent):
-        return AssertionError("Got invalid state transition on lifespan protocol (emulated uvicorn)")
+        return AssertionError(
+            "Got invalid state transition on lifespan protocol (emulated uvicorn)"
+        )
     return None
 
 

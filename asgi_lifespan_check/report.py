@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from . import findings as catalogue
+from . import servers
 from ._version import __version__
 from .events import Event
 from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName, PhaseStatus
@@ -52,6 +53,7 @@ class Report:
     state_keys: tuple[str, ...] = ()
     output: Output = field(default_factory=Output)
     strict: bool = False
+    server_outlook: tuple[servers.Row, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -95,6 +97,7 @@ class Report:
             "state_keys": list(self.state_keys),
             "output": self.output.to_dict(),
             "strict": self.strict,
+            "server_outlook": [r.to_dict() for r in self.server_outlook],
         }
 
     @classmethod
@@ -123,6 +126,9 @@ class Report:
             state_keys=tuple(data.get("state_keys") or ()),
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
+            server_outlook=tuple(
+                servers.Row.from_dict(r) for r in data.get("server_outlook") or ()
+            ),
         )
 
 
@@ -213,7 +219,7 @@ def build(
     kept = [f for f in found if f.code not in ignored_codes]
     dropped = [f for f in found if f.code in ignored_codes]
     outcome, passed, exit_code = verdict(kept, strict=strict)
-    return Report(
+    report = Report(
         target=target,
         passed=passed,
         outcome=outcome,
@@ -234,6 +240,7 @@ def build(
         output=output or Output(),
         strict=strict,
     )
+    return replace(report, server_outlook=servers.outlook(report))
 
 
 def _phase_rank(name: str) -> int:
@@ -253,10 +260,11 @@ def with_findings(report: Report, more: Iterable[Finding]) -> Report:
     """The report with more findings added and its verdict recomputed."""
     found = [*report.findings, *more]
     outcome, passed, exit_code = verdict(found, strict=report.strict)
-    return replace(
+    updated = replace(
         report,
         findings=tuple(sorted(found, key=_finding_rank)),
         outcome=outcome,
         passed=passed,
         exit_code=exit_code,
     )
+    return replace(updated, server_outlook=servers.outlook(updated))

@@ -10,6 +10,7 @@ gives none.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ class TrackedState(dict[Any, Any]):
         self._note("write", incoming)
         super().update(incoming)
 
-    def __ior__(self, other: Any) -> TrackedState:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> TrackedState:  # type: ignore[misc]
         self.update(other)
         return self
 
@@ -137,7 +138,7 @@ class TrackedState(dict[Any, Any]):
     # The server's side (never recorded) ----------------------------------------------------
 
     def key_list(self) -> list[str]:
-        return [str(k) for k in super().keys()]
+        return [str(k) for k in dict.keys(self)]
 
     def snapshot(self, moment: str) -> None:
         """Remember the values as they are at `moment` ("startup" or "shutdown")."""
@@ -175,6 +176,10 @@ class TrackedScope(dict[Any, Any]):
         return super().__contains__(key)
 
 
+def _short(frame: Frame) -> str:
+    return f"{os.path.basename(frame.file)}:{frame.line}"
+
+
 def _key(key: Any) -> str:
     return key if isinstance(key, str) else repr(key)
 
@@ -209,7 +214,7 @@ def _needs_state(state: TrackedState, scope: dict[Any, Any], t_s: float | None) 
     if "startup" in state.snapshots:
         return None  # it looked, found nothing, and started anyway
     where = next((f for f in scope.state_lookups if f is not None), None)
-    at = f" (at {where.where})" if where is not None else ""
+    at = f" (at {_short(where)})" if where is not None else ""
     return findings.make(
         "LC407",
         phase="startup",
@@ -244,7 +249,7 @@ def _changed(state: TrackedState, t_s: float | None) -> Finding | None:
         if a.phase == "running" and a.op in ("write", "delete") and a.key in names
     ]
     where = next((a.location for a in writes if a.location is not None), None)
-    at = f" at {where.where}" if where is not None else ""
+    at = f" at {_short(where)}" if where is not None else ""
     return findings.make(
         "LC407",
         phase="running",
@@ -281,7 +286,7 @@ def _read_at_shutdown(state: TrackedState, server: str | None, t_s: float | None
     what = ", ".join(repr(k) for k in keys) if keys else "all of it"
     where = next((a.location for a in reads if a.location is not None and a.location.user), None)
     where = where or next((a.location for a in reads if a.location is not None), None)
-    at = f" at {where.where}" if where is not None else ""
+    at = f" at {_short(where)}" if where is not None else ""
     if state.cleared_by_server:
         message = (
             f"the app read the lifespan state during shutdown ({what}{at}), but {server} "

@@ -15,6 +15,7 @@ first `receive()`, so a refused lifespan can be pinned on the layer that stopped
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -165,10 +166,8 @@ class _Walker:
                     return node
             except Exception:
                 continue  # fail soft: a framework version we do not know
-        try:
+        with contextlib.suppress(Exception):
             self._generic(node)
-        except Exception:
-            pass
         return node
 
     def child(
@@ -234,15 +233,16 @@ class _Walker:
         obj = node.obj
         if not _is(obj, "litestar.app.Litestar"):
             return False
-        found: list[Handler] = []
-        for manager in list(getattr(obj, "_lifespan_managers", None) or ()):
-            if not _is_framework_code(manager):
-                found.append(_handler("lifespan", manager, self.classifier))
-        for hook in list(getattr(obj, "on_startup", None) or ()):
-            found.append(_handler("startup", hook, self.classifier))
-        for hook in list(getattr(obj, "on_shutdown", None) or ()):
-            found.append(_handler("shutdown", hook, self.classifier))
-        node.handlers = found
+        managers = list(getattr(obj, "_lifespan_managers", None) or ())
+        node.handlers = [
+            *(
+                _handler("lifespan", m, self.classifier)
+                for m in managers
+                if not _is_framework_code(m)
+            ),
+            *_handlers("startup", getattr(obj, "on_startup", None), self.classifier),
+            *_handlers("shutdown", getattr(obj, "on_shutdown", None), self.classifier),
+        ]
         for route in list(getattr(obj, "routes", None) or ()):
             handler = getattr(route, "route_handler", None)
             if handler is None or not getattr(handler, "is_mount", False):
@@ -290,17 +290,20 @@ class _Walker:
 
 
 def _quart_handlers(app: object, classifier: CodeClassifier) -> list[Handler]:
-    found: list[Handler] = []
-    for fn in list(getattr(app, "before_serving_funcs", None) or ()):
-        found.append(_handler("startup", fn, classifier))
-    for gen in list(getattr(app, "while_serving_gens", None) or ()):
-        found.append(_handler("while-serving", gen, classifier))
-    for fn in list(getattr(app, "after_serving_funcs", None) or ()):
-        found.append(_handler("shutdown", fn, classifier))
-    return found
+    return [
+        *_handlers("startup", getattr(app, "before_serving_funcs", None), classifier),
+        *_handlers("while-serving", getattr(app, "while_serving_gens", None), classifier),
+        *_handlers("shutdown", getattr(app, "after_serving_funcs", None), classifier),
+    ]
 
 
-def _router_handlers(router: object, classifier: CodeClassifier) -> tuple[list[Handler], list[Handler]]:
+def _handlers(kind: str, hooks: Any, classifier: CodeClassifier) -> list[Handler]:
+    return [_handler(kind, hook, classifier) for hook in list(hooks or ())]
+
+
+def _router_handlers(
+    router: object, classifier: CodeClassifier
+) -> tuple[list[Handler], list[Handler]]:
     """(handlers that run, handlers registered on the router that never will)."""
     context = getattr(router, "lifespan_context", None)
     runs: list[Handler] = []
@@ -352,7 +355,7 @@ def _apps_in(value: object) -> list[tuple[str, object]]:
     return out
 
 
-def _looks_asgi(obj: object) -> bool:
+def _looks_asgi(obj: Any) -> bool:
     if _framework(obj) is not None:
         return True
     if inspect.isclass(obj) or not callable(obj):
@@ -405,8 +408,8 @@ def _type_name(obj: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _module_of(obj: object) -> str:
-    target = obj if inspect.isfunction(obj) or inspect.isclass(obj) else type(obj)
+def _module_of(obj: Any) -> str:
+    target: Any = obj if inspect.isfunction(obj) or inspect.isclass(obj) else type(obj)
     if inspect.ismethod(obj):
         target = obj.__func__
     return str(getattr(target, "__module__", "") or "")
@@ -492,7 +495,12 @@ def _handler(kind: str, fn: object, classifier: CodeClassifier) -> Handler:
 
 
 def _class_call_codes(cls: object) -> tuple[CodeType, ...]:
-    code = _code_of(getattr(cls, "__call__", None))
+    call = cls.__dict__.get("__call__") if isinstance(cls, type) else None
+    for klass in getattr(cls, "__mro__", ())[1:] if call is None else ():
+        call = klass.__dict__.get("__call__")
+        if call is not None:
+            break
+    code = _code_of(call)
     return (code,) if code is not None else ()
 
 
@@ -646,13 +654,11 @@ def refused_findings(
         who = f"{culprit.type_name}"
         at = f" ({os.path.basename(where.file)}:{where.line})" if where is not None else ""
         message = (
-            f"{who}{at} {verb} the lifespan scope, so the lifespan code below it never ran: "
-            f"{names}"
+            f"{who}{at} {verb} the lifespan scope, so the lifespan code below it never ran: {names}"
         )
     else:
         message = (
-            f"the app {verb} the lifespan scope, so the lifespan code inside it never ran: "
-            f"{names}"
+            f"the app {verb} the lifespan scope, so the lifespan code inside it never ran: {names}"
         )
     return [
         findings.make(
@@ -743,8 +749,8 @@ def definition_of(obj: object, classifier: CodeClassifier) -> Frame | None:
     if code is not None:
         return make_frame(code.co_filename, code.co_firstlineno, code.co_qualname, classifier)
     try:
-        file = inspect.getsourcefile(target)  # type: ignore[arg-type]
-        _, line = inspect.getsourcelines(target)  # type: ignore[arg-type]
+        file = inspect.getsourcefile(target)
+        _, line = inspect.getsourcelines(target)
     except (OSError, TypeError):
         return None
     if file is None:

@@ -28,4 +28,6 @@ class PathDispatcher:  # <- dispatcher
                 return await child(scope, receive, send)
 
 
-app = PathDispatcher({"/api": FastAPI(lifespan=api_lifespan), "/web": Starlette(lifespan=web_lifespan)})
+app = PathDispatcher(
+    {"/api": FastAPI(lifespan=api_lifespan), "/web": Starlette(lifespan=web_lifespan)}
+)

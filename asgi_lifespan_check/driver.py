@@ -43,6 +43,9 @@ class _Sent:
     t: float
     text: str | None
     stack: tuple[Frame, ...]
+    # The exception the app was handling when it sent *.failed (Quart, BlackSheep and
+    # Falcon catch it, send the message and return: this is the only trace of it).
+    handled: BaseException | None = None
 
 
 @dataclass
@@ -135,6 +138,10 @@ class Driver:
         self.protocol.delivered(kind)
         if kind == protocol.SHUTDOWN:
             self._final_delivered = True
+            # The state as the app's shutdown finds it (granian empties it before sending).
+            self.state.snapshot("shutdown")
+            if self.emulation is not None and self.emulation.clears_state:
+                self.state.server_clear()
         self.recorder.message(Message(self.recorder.rel(t), "receive", kind))
         return {"type": kind}
 
@@ -153,7 +160,10 @@ class Driver:
             if self._violation is None:
                 self._violation = _Violation(verdict.code, verdict.message, t, stack)
         else:
-            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack))
+            if verdict.type == protocol.STARTUP_COMPLETE and "startup" not in self.state.snapshots:
+                self.state.snapshot("startup")  # here, before the app can change it again
+            handled = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
+            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handled))
         self._changed.set()
         if self.emulation is not None:
             code = verdict.code if isinstance(verdict, protocol.Violation) else None
@@ -241,7 +251,6 @@ class Driver:
             if done is not None and not self._late(done.t, deadline):
                 self.recorder.phase_end("startup", done.t, "ok")
                 self.recorder.state_keys(self.state.key_list())
-                self.state.snapshot("startup")
                 return True
             if failed is not None and not self._late(failed.t, deadline):
                 await self._wait_for_end(self.options.exit_grace)
@@ -375,9 +384,6 @@ class Driver:
     async def _shutdown(self) -> None:
         self._enter("shutdown", self.options.shutdown_timeout)
         deadline = self._phase_deadline
-        self.state.snapshot("shutdown")
-        if self.emulation is not None and self.emulation.clears_state:
-            self.state.server_clear()
         self._deliver(protocol.SHUTDOWN)
         while True:
             await self._wait_change(deadline)
@@ -459,8 +465,12 @@ class Driver:
         text = sent.text or ""
         summary = _last_line(text) if "Traceback (most recent call last)" in text else text
         exc_info = None
+        verb = "raised"
         if self._end is not None and self._end.exc is not None:
             exc_info = describe_exception(self._end.exc, self.classifier)
+        elif sent.handled is not None:
+            exc_info = describe_exception(sent.handled, self.classifier)
+            verb = "was handling"
         stack: tuple[Frame, ...] = sent.stack
         if exc_info is not None and exc_info.location is not None:
             stack = exc_info.stack
@@ -475,7 +485,7 @@ class Driver:
             else f"the app sent {kind} with no message"
         )
         if exc_info is not None and summary != exc_info.summary:
-            message += f" and raised {exc_info.summary}"
+            message += f" and {verb} {exc_info.summary}"
         details: dict[str, Any] = {"failed_message": text}
         if exc_info is not None:
             details.update(exc_info.details())
@@ -761,8 +771,12 @@ def _is_cancellation(exc: BaseException) -> bool:
 
 
 def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+    """The exception line of a formatted traceback (exception groups' boxes skipped)."""
+    for raw in reversed(text.strip().splitlines()):
+        line = raw.strip().lstrip("|").strip()
+        if line and set(line) - set("+-"):
+            return line
+    return ""
 
 
 def _ms(seconds: float) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import linecache
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -173,6 +174,9 @@ class _Walker:
     def child(
         self, node: Node, obj: object, relation: str, forwards: bool | None, path: str = ""
     ) -> None:
+        if self.count >= _MAX_NODES:
+            self.truncated = True
+            return
         node.children.append(self.visit(obj, node, relation, forwards, node.path + path))
 
     # Starlette / FastAPI ----------------------------------------------------------------
@@ -476,12 +480,23 @@ def _code_of(fn: object) -> CodeType | None:
     return None
 
 
+def _def_line(code: CodeType) -> int:
+    """The `def` line of a function: co_firstlineno is its first decorator's."""
+    for line in range(code.co_firstlineno, code.co_firstlineno + 30):
+        text = linecache.getline(code.co_filename, line).lstrip()
+        if text.startswith(("def ", "async def ", "class ")):
+            return line
+        if not text:
+            break
+    return code.co_firstlineno
+
+
 def _handler(kind: str, fn: object, classifier: CodeClassifier) -> Handler:
     target = _unwrap(fn)
     code = _code_of(target)
     if code is not None:
         name = code.co_qualname
-        location = make_frame(code.co_filename, code.co_firstlineno, name, classifier)
+        location = make_frame(code.co_filename, _def_line(code), name, classifier)
         return Handler(kind, name, location)
     # A context manager object or class: point at its class.
     cls = target if inspect.isclass(target) else type(target)

@@ -1,0 +1,214 @@
+"""Lifespan code that never runs, found in the app's structure (LC403, LC404, LC405, LC406)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from asgi_lifespan_check import structure
+from asgi_lifespan_check.frames import CodeClassifier
+from tests.helpers import APPS, app_file, assert_points_at, check, codes, marker
+
+
+def handler_names(finding: dict[str, Any]) -> list[str]:
+    return [h["name"] for h in finding["details"]["handlers"]]
+
+
+def call_line(module: str, tag: str) -> int:
+    """The line of the first `async def __call__` after the marked line of a target app."""
+    lines = app_file(module).read_text().splitlines()
+    start = marker(module, tag)
+    return next(n for n in range(start, len(lines) + 1) if "def __call__" in lines[n - 1])
+
+
+# Must show -------------------------------------------------------------------------------
+
+
+def test_fastapi_sub_app_with_on_event_handlers_is_lc403() -> None:
+    """A FastAPI sub-app mounted under FastAPI: its on_event handlers are named as never run."""
+    run = check("fw_fastapi_mounted_on_event:app")
+    assert run.rc == 0
+    finding = run.finding("LC403")
+    assert finding["severity"] == "warning"
+    assert "'/admin'" in finding["message"]
+    assert "fastapi.applications.FastAPI" in finding["message"]
+    assert "open_admin_db (startup)" in finding["message"]
+    assert "close_admin_db (shutdown)" in finding["message"]
+    assert finding["details"]["mount_path"] == "/admin"
+    assert handler_names(finding) == ["open_admin_db", "close_admin_db"]
+    assert "parent's lifespan" in finding["hint"]
+    assert_points_at(finding, "fw_fastapi_mounted_on_event", "handler")
+
+
+def test_starlette_sub_app_with_lifespan_is_lc403() -> None:
+    """A Starlette app mounted with Mount: its lifespan= context never runs."""
+    run = check("fw_starlette_mounted_lifespan:app")
+    finding = run.finding("LC403")
+    assert "'/reports'" in finding["message"]
+    assert "starlette.applications.Starlette" in finding["message"]
+    assert "reports_lifespan (lifespan)" in finding["message"]
+    assert_points_at(finding, "fw_starlette_mounted_lifespan", "handler")
+    assert run.report["outcome"] == "ok"
+
+
+def test_middleware_returning_early_for_non_http_is_lc404() -> None:
+    """A pure-ASGI middleware that returns for non-http scopes is named, with its line."""
+    run = check("fw_middleware_returns_early:app")
+    assert run.rc == 1
+    assert run.report["outcome"] == "startup-failed"
+    assert codes(run.report) == ["LC404", "LC107"]
+    finding = run.finding("LC404")
+    assert finding["severity"] == "error"
+    assert "fw_middleware_returns_early.HttpOnly" in finding["message"]
+    line = call_line("fw_middleware_returns_early", "middleware")
+    assert f"fw_middleware_returns_early.py:{line}" in finding["message"]
+    assert "lifespan (lifespan)" in finding["message"]
+    assert finding["details"]["middleware"] == "fw_middleware_returns_early.HttpOnly"
+    assert finding["location"]["line"] == line
+
+
+def test_middleware_asserting_http_is_lc404_at_the_assert() -> None:
+    """A middleware asserting scope["type"] == "http" is named, at the assert's line."""
+    run = check("fw_middleware_asserts_http:app")
+    assert run.report["outcome"] == "startup-failed"
+    finding = run.finding("LC404")
+    assert "fw_middleware_asserts_http.RequireHttp" in finding["message"]
+    assert "raised on the lifespan scope" in finding["message"]
+    assert "lifespan (lifespan)" in finding["message"]
+    assert_points_at(finding, "fw_middleware_asserts_http", "assert")
+    assert_points_at(run.finding("LC106"), "fw_middleware_asserts_http", "assert")
+
+
+def test_fastapi_with_lifespan_and_on_event_is_lc405() -> None:
+    """on_event handlers next to lifespan= are named as ignored."""
+    run = check("fw_fastapi_lifespan_and_on_event:app")
+    assert run.rc == 0
+    assert codes(run.report) == ["LC405"]
+    finding = run.finding("LC405")
+    assert "warm_cache (startup)" in finding["message"]
+    assert "flush_metrics (shutdown)" in finding["message"]
+    assert_points_at(finding, "fw_fastapi_lifespan_and_on_event", "handler")
+
+
+def test_dispatcher_dropping_lifespan_is_lc404_naming_children() -> None:
+    """A path dispatcher that drops the lifespan is named with every child's handler."""
+    run = check("fw_dispatcher_drops_lifespan:app")
+    finding = run.finding("LC404")
+    assert "fw_dispatcher_drops_lifespan.PathDispatcher" in finding["message"]
+    assert "api_lifespan (lifespan, for '/api')" in finding["message"]
+    assert "web_lifespan (lifespan, for '/web')" in finding["message"]
+    line = call_line("fw_dispatcher_drops_lifespan", "dispatcher")
+    assert finding["location"]["line"] == line
+
+
+def test_wrapped_quart_asgi_app_is_lc404() -> None:
+    """Quart's documented app.asgi_app wrapping, dropping the lifespan, is caught too."""
+    run = check("fw_quart_wrapped_asgi_app:app")
+    finding = run.finding("LC404")
+    assert "fw_quart_wrapped_asgi_app.OnlyHttp" in finding["message"]
+    assert "connect (startup)" in finding["message"]
+    assert handler_names(finding) == ["connect"]
+
+
+def test_asgi2_app_is_lc406_info() -> None:
+    """A legacy ASGI2 app gets an info finding that does not fail the check."""
+    run = check("outlook_apps:Asgi2App")
+    assert run.rc == 0
+    finding = run.finding("LC406")
+    assert finding["severity"] == "info"
+    assert "hypercorn and granian" in finding["message"]
+    assert finding["location"]["file"].endswith("outlook_apps.py")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["fw_fastapi_lifespan_ok:app", "fw_starlette_ok:app", "fw_fastapi_on_event_ok:app"],
+)
+def test_apps_whose_lifespan_runs_get_no_structural_finding(target: str) -> None:
+    """Handlers that really run (the top-level lifespan, on_event alone) are not reported."""
+    run = check(target)
+    assert codes(run.report) == []
+
+
+def test_lifespan_refused_without_handlers_below_is_only_lc106() -> None:
+    """An app that rejects the lifespan with nothing below it is plain LC106, no LC404."""
+    run = check("outlook_apps:raises_before_receive")
+    assert codes(run.report) == ["LC106"]
+    assert run.rc == 0
+
+
+# The walker on its own -------------------------------------------------------------------
+
+
+def _load(module: str, attr: str = "app") -> Any:
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(APPS))
+    try:
+        return getattr(importlib.import_module(module), attr)
+    finally:
+        sys.path.remove(str(APPS))
+
+
+def test_walk_sees_mount_paths_and_relations() -> None:
+    """The walk of a FastAPI app with a mounted sub-app records the mount edge and path."""
+    tree = structure.walk(_load("fw_fastapi_mounted_on_event"), CodeClassifier())
+    assert tree is not None
+    mounts = [n for n in tree.nodes() if n.relation == "mount"]
+    assert [(n.path, n.type_name, n.forwards) for n in mounts] == [
+        ("/admin", "fastapi.applications.FastAPI", False)
+    ]
+    assert [h.name for _, h in mounts[0].reachable_handlers()] == [
+        "open_admin_db",
+        "close_admin_db",
+    ]
+
+
+class _Weird:
+    """An object whose attributes raise, loop back on themselves and hold junk."""
+
+    def __init__(self) -> None:
+        self.me = self
+        self.apps = {"/x": self, 3: "not an app"}
+        self.items = [("/y", print), object()]
+
+    @property
+    def app(self) -> Any:
+        raise RuntimeError("property that explodes")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [_Weird(), object(), print, 42, {"a": 1}, _Weird, lambda scope, r, s: None],
+)
+def test_walk_fails_soft_on_unknown_objects(obj: object) -> None:
+    """Unknown or hostile objects give a structure without handlers, never an exception."""
+    tree = structure.walk(obj, CodeClassifier())
+    assert tree is not None
+    assert tree.root.reachable_handlers() == []
+    assert structure.static_findings(tree, CodeClassifier()) == []
+
+
+def test_walk_stops_at_its_size_limit() -> None:
+    """Nested dispatchers over hundreds of apps are walked up to a bound, marked incomplete."""
+
+    class Dispatcher:
+        def __init__(self, inner: Any) -> None:
+            self.mounts: dict[str, Any] = {"/deeper": inner} if inner is not None else {}
+            self.mounts.update({f"/{i}": _Weird() for i in range(60)})
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            return None
+
+    root: Any = None
+    for _ in range(12):
+        root = Dispatcher(root)
+    tree = structure.walk(root, CodeClassifier())
+    assert tree is not None
+    assert sum(1 for _ in tree.nodes()) <= 401
+    assert tree.complete is False

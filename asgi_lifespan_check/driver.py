@@ -43,9 +43,7 @@ class _Sent:
     t: float
     text: str | None
     stack: tuple[Frame, ...]
-    # The exception the app was handling when it sent *.failed (Quart, BlackSheep and
-    # Falcon catch it, send the message and return: this is the only trace of it).
-    handled: BaseException | None = None
+    exc: BaseException | None = None  # what the app was handling when it sent this
 
 
 @dataclass
@@ -151,6 +149,8 @@ class Driver:
         raw_type = kind if isinstance(kind, str) else f"<{type(kind).__name__}>"
         sent_before = tuple(self.protocol.sent)
         verdict = self.protocol.on_send(message)
+        if isinstance(verdict, protocol.Accepted) and verdict.type == protocol.STARTUP_COMPLETE:
+            self.state.snapshot("startup")  # here, before the app can change it again
         text = verdict.text if isinstance(verdict, protocol.Accepted) else None
         self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, text))
         if not self._listening:
@@ -160,10 +160,8 @@ class Driver:
             if self._violation is None:
                 self._violation = _Violation(verdict.code, verdict.message, t, stack)
         else:
-            if verdict.type == protocol.STARTUP_COMPLETE and "startup" not in self.state.snapshots:
-                self.state.snapshot("startup")  # here, before the app can change it again
-            handled = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
-            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handled))
+            handling = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
+            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handling))
         self._changed.set()
         if self.emulation is not None:
             code = verdict.code if isinstance(verdict, protocol.Violation) else None
@@ -468,8 +466,8 @@ class Driver:
         verb = "raised"
         if self._end is not None and self._end.exc is not None:
             exc_info = describe_exception(self._end.exc, self.classifier)
-        elif sent.handled is not None:
-            exc_info = describe_exception(sent.handled, self.classifier)
+        elif sent.exc is not None:
+            exc_info = describe_exception(sent.exc, self.classifier)
             verb = "was handling"
         stack: tuple[Frame, ...] = sent.stack
         if exc_info is not None and exc_info.location is not None:

@@ -277,7 +277,8 @@ class Driver:
         if (end.exc is not None and not received) or nothing:
             kind = "ignored" if end.exc is None else "raised"
             entered = frozenset(self.entry_trace.codes)
-            self.result.refusal = Refusal(kind, end.exc, entered, end.t)
+            lines = dict(self.entry_trace.last_line)
+            self.result.refusal = Refusal(kind, end.exc, entered, end.t, lines)
         if end.exc is not None and not received:
             info = describe_exception(end.exc, self.classifier)
             self._finding(

@@ -550,6 +550,7 @@ class EntryTrace:
 
     def __init__(self, cap: int = _TRACE_CAP) -> None:
         self.codes: set[CodeType] = set()
+        self.last_line: dict[CodeType, int] = {}  # where each code last returned or yielded
         self._cap = cap
         self._previous: Any = None
         self._active = False
@@ -569,6 +570,8 @@ class EntryTrace:
             self.codes.add(frame.f_code)
             if len(self.codes) >= self._cap:
                 self.stop()
+        elif event == "return":
+            self.last_line[frame.f_code] = frame.f_lineno
         if self._previous is not None:
             self._previous(frame, event, arg)
 
@@ -581,6 +584,7 @@ class Refusal:
     exc: BaseException | None = None
     entered: frozenset[CodeType] = frozenset()
     t: float | None = None  # perf_counter() when the app's lifespan ended
+    last_line: Mapping[CodeType, int] = field(default_factory=dict)
 
 
 # Findings ---------------------------------------------------------------------------------
@@ -731,9 +735,18 @@ def _culprit(
     if best is None:
         # Nothing matched (a C-level layer, or no trace): blame the outermost layer that
         # is not the framework's own, which is where a lifespan is usually dropped.
+        # A layer whose edge to the next one is unknown may be the one that dropped it.
         path = paths[0]
-        best = next((n for n in path if n.forwards is UNKNOWN), path[0])
+        best = next(
+            (path[i - 1] for i in range(1, len(path)) if path[i].forwards is UNKNOWN), path[0]
+        )
     where = innermost_user(raised) if raised else None
+    if where is None:
+        # It returned: the line it returned from, as the entry trace saw it.
+        for code in best.codes:
+            line = refusal.last_line.get(code)
+            if line:
+                return best, make_frame(code.co_filename, line, code.co_qualname, classifier)
     return best, where or layer_location(best, classifier)
 
 

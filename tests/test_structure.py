@@ -15,11 +15,10 @@ def handler_names(finding: dict[str, Any]) -> list[str]:
     return [h["name"] for h in finding["details"]["handlers"]]
 
 
-def call_line(module: str, tag: str) -> int:
-    """The line of the first `async def __call__` after the marked line of a target app."""
+def call_line(module: str) -> int:
+    """The line of the first `def __call__` of a target app."""
     lines = app_file(module).read_text().splitlines()
-    start = marker(module, tag)
-    return next(n for n in range(start, len(lines) + 1) if "def __call__" in lines[n - 1])
+    return next(n for n, line in enumerate(lines, 1) if "def __call__" in line)
 
 
 # Must show -------------------------------------------------------------------------------
@@ -61,11 +60,12 @@ def test_middleware_returning_early_for_non_http_is_lc404() -> None:
     finding = run.finding("LC404")
     assert finding["severity"] == "error"
     assert "fw_middleware_returns_early.HttpOnly" in finding["message"]
-    line = call_line("fw_middleware_returns_early", "middleware")
+    line = marker("fw_middleware_returns_early", "return")
     assert f"fw_middleware_returns_early.py:{line}" in finding["message"]
+    assert "returned without answering the lifespan scope" in finding["message"]
     assert "lifespan (lifespan)" in finding["message"]
     assert finding["details"]["middleware"] == "fw_middleware_returns_early.HttpOnly"
-    assert finding["location"]["line"] == line
+    assert_points_at(finding, "fw_middleware_returns_early", "return")
 
 
 def test_middleware_asserting_http_is_lc404_at_the_assert() -> None:
@@ -98,8 +98,7 @@ def test_dispatcher_dropping_lifespan_is_lc404_naming_children() -> None:
     assert "fw_dispatcher_drops_lifespan.PathDispatcher" in finding["message"]
     assert "api_lifespan (lifespan, for '/api')" in finding["message"]
     assert "web_lifespan (lifespan, for '/web')" in finding["message"]
-    line = call_line("fw_dispatcher_drops_lifespan", "dispatcher")
-    assert finding["location"]["line"] == line
+    assert_points_at(finding, "fw_dispatcher_drops_lifespan", "return")
 
 
 def test_wrapped_quart_asgi_app_is_lc404() -> None:
@@ -150,6 +149,20 @@ def _load(module: str, attr: str = "app") -> Any:
         return getattr(importlib.import_module(module), attr)
     finally:
         sys.path.remove(str(APPS))
+
+
+def test_refusal_without_a_trace_blames_the_outermost_unknown_layer() -> None:
+    """With no trace of what ran, LC404 names the outermost non-framework layer, at its def."""
+    tree = structure.walk(_load("fw_middleware_returns_early"), CodeClassifier())
+    assert tree is not None
+    found = structure.refused_findings(
+        tree, structure.Refusal("ignored"), CodeClassifier(), t_s=0.5
+    )
+    assert [f.code for f in found] == ["LC404"]
+    assert found[0].details["middleware"] == "fw_middleware_returns_early.HttpOnly"
+    assert found[0].location is not None
+    assert found[0].location.line == call_line("fw_middleware_returns_early")
+    assert found[0].t_s == 0.5
 
 
 def test_walk_sees_mount_paths_and_relations() -> None:

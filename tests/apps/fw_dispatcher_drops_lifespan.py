@@ -16,13 +16,14 @@ async def web_lifespan(app):
     yield
 
 
-class PathDispatcher:  # <- dispatcher
+class PathDispatcher:
     def __init__(self, mounts):
         self.mounts = mounts
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
-            return  # drops it: the children never hear of startup
+            # Drops it: the children never hear of startup.
+            return  # <- return
         for prefix, child in self.mounts.items():
             if scope["path"].startswith(prefix):
                 return await child(scope, receive, send)

@@ -11,13 +11,13 @@ async def lifespan(app):  # <- handler
     yield
 
 
-class HttpOnly:  # <- middleware
+class HttpOnly:
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
-            return
+            return  # <- return
         await self.app(scope, receive, send)
 
 

@@ -73,7 +73,8 @@ class Node:
     framework: str | None = None
     relation: str = "top"  # top, wraps, middleware, router, mount, host, dispatch
     forwards: bool | None = FORWARDS  # does a lifespan reaching the parent reach this?
-    path: str = ""  # the mount path (or host) accumulated from the top
+    path: str = ""  # the mount path accumulated from the top
+    host: str | None = None  # for an app behind a Host route
     handlers: list[Handler] = field(default_factory=list)
     shadowed: list[Handler] = field(default_factory=list)  # registered but never run
     children: list[Node] = field(default_factory=list)
@@ -225,10 +226,9 @@ class _Walker:
             elif _is(route, "starlette.routing.Host"):
                 sub = getattr(route, "app", None)
                 if sub is not None:
-                    host = str(getattr(route, "host", ""))
-                    node.children.append(
-                        self.visit(sub, node, "host", NEVER, f"{node.path} (host {host})")
-                    )
+                    self.child(node, sub, "host", NEVER)
+                    if node.children and node.children[-1].obj is sub:
+                        node.children[-1].host = str(getattr(route, "host", ""))
         return True
 
     # Litestar and Quart -------------------------------------------------------------------
@@ -323,8 +323,9 @@ def _router_handlers(
                 ran_lists.add(id(hooks))
                 runs.extend(_handler(kind, h, classifier) for h in list(hooks))
             return
-        cells = _closure(ctx)
-        if getattr(ctx, "__name__", "") == "merged_lifespan" and cells:
+        inner = _unwrap(ctx)  # @asynccontextmanager keeps the closure on __wrapped__
+        cells = _closure(inner)
+        if getattr(inner, "__name__", "") == "merged_lifespan" and cells:
             for name in ("original_context", "nested_context"):
                 unfold(cells.get(name), depth + 1)
             return
@@ -604,8 +605,8 @@ def static_findings(structure: Structure, classifier: CodeClassifier) -> list[Fi
 
 
 def _mount_words(node: Node) -> str:
-    if node.relation == "host":
-        return f"the app mounted at {node.path.strip()}"
+    if node.host is not None:
+        return f"the app routed for host {node.host!r}"
     return f"the app mounted at {node.path or '/'!r}"
 
 
@@ -626,6 +627,7 @@ def _never_mounted(node: Node, handlers: list[tuple[Node, Handler]]) -> Finding:
         "`async with sub_app.router.lifespan_context(sub_app): yield`",
         details={
             "mount_path": node.path or "/",
+            "host": node.host,
             "app_type": node.type_name,
             "handlers": [h.to_dict() for _, h in handlers],
         },

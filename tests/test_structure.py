@@ -225,3 +225,62 @@ def test_walk_stops_at_its_size_limit() -> None:
     assert tree is not None
     assert sum(1 for _ in tree.nodes()) <= 401
     assert tree.complete is False
+
+
+def test_nested_mounts_and_host_routes_are_lc403_with_their_paths() -> None:
+    """A sub-app two mounts deep gets the joined path; one behind a Host route, its host."""
+    from contextlib import asynccontextmanager
+
+    from starlette.applications import Starlette
+    from starlette.routing import Host, Mount, Router
+
+    @asynccontextmanager
+    async def deep_lifespan(app: Any) -> Any:
+        yield
+
+    @asynccontextmanager
+    async def host_lifespan(app: Any) -> Any:
+        yield
+
+    deep = Starlette(lifespan=deep_lifespan)
+    api = Starlette(lifespan=host_lifespan)
+    app = Starlette(
+        routes=[
+            Mount("/v1", routes=[Mount("/deep", app=deep)]),
+            Host("api.example.com", app=api),
+            Mount("/plain", app=Router()),
+        ]
+    )
+    tree = structure.walk(app, CodeClassifier())
+    assert tree is not None
+    found = structure.static_findings(tree, CodeClassifier())
+    details = sorted((f.details["mount_path"], f.details["host"]) for f in found)
+    assert details == [("/", "api.example.com"), ("/v1/deep", None)]
+    messages = " | ".join(f.message for f in found)
+    assert "mounted at '/v1/deep'" in messages
+    assert "routed for host 'api.example.com'" in messages
+    assert "deep_lifespan (lifespan)" in messages
+    assert "host_lifespan (lifespan)" in messages
+
+
+def test_handlers_of_an_included_router_run_and_are_not_lc405() -> None:
+    """FastAPI merges an included router's lifespan: its startup handlers run, no LC405."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import APIRouter, FastAPI
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        yield
+
+    async def router_startup() -> None:
+        return None
+
+    app = FastAPI(lifespan=lifespan)
+    app.include_router(APIRouter(on_startup=[router_startup]))
+    tree = structure.walk(app, CodeClassifier())
+    assert tree is not None
+    assert structure.static_findings(tree, CodeClassifier()) == []
+    running = [h.name for _, h in tree.root.reachable_handlers()]
+    assert "test_handlers_of_an_included_router_run_and_are_not_lc405.<locals>.lifespan" in running
+    assert any(name.endswith("router_startup") for name in running)

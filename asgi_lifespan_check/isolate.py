@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._spawn import Spawned, send, start
+from .awaits import OWN_THREAD_PREFIX
 from .errors import SupervisorError
 from .events import Event, decode_lines
 from .model import Finding, Frame, Output, Severity
@@ -401,6 +402,8 @@ class Child:
         out = []
         for thread in threads:
             ident = thread["ident"]
+            if self._threads.get(ident, "").startswith(OWN_THREAD_PREFIX):
+                continue
             name = self._threads.get(ident) or (
                 "MainThread" if ident == self._main_thread else hex(ident)
             )

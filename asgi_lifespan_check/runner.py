@@ -103,6 +103,8 @@ class Runner:
                 self.classifier = self.classifier.with_root(package_dir)
                 self.watchdog.classifier = self.classifier
                 obj = resolve_attribute(module, target)
+                # Without a factory, a wrong kind of object is part of a failed import.
+                loaded = None if options.factory else as_asgi(obj, target)
             except LoadFailure as failure:
                 self._fail("import", failure.finding)
                 return None
@@ -116,14 +118,9 @@ class Runner:
                     self._fail("factory", failure.finding)
                     return None
                 self.recorder.phase_end("factory", time.perf_counter(), "ok")
-            else:
-                try:
-                    loaded = as_asgi(obj, target)
-                except LoadFailure as failure:
-                    self._fail(None, failure.finding)
-                    return None
         finally:
             self.watchdog.enter_phase("loaded", None, loop=False)
+        assert loaded is not None
         self.recorder.meta(interface=loaded.interface, app_type=loaded.app_type)
         return loaded
 

@@ -36,8 +36,10 @@ _FRAMEWORK_PACKAGES = frozenset(
 )
 _MAX_NODES = 400
 _MAX_DEPTH = 40
-# How many calls the entry trace records before giving up (it only needs the first few).
-_TRACE_CAP = 20_000
+# How many calls the entry trace follows before it gives up: the layers that pass a
+# lifespan on run in the first few hundred; an app that works before its first receive()
+# must not be slowed for longer than this.
+_TRACE_CAP = 10_000
 
 FORWARDS = True
 NEVER = False
@@ -553,6 +555,7 @@ class EntryTrace:
         self.codes: set[CodeType] = set()
         self.last_line: dict[CodeType, int] = {}  # where each code last returned or yielded
         self._cap = cap
+        self._calls = 0
         self._previous: Any = None
         self._active = False
 
@@ -569,7 +572,8 @@ class EntryTrace:
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "call":
             self.codes.add(frame.f_code)
-            if len(self.codes) >= self._cap:
+            self._calls += 1
+            if self._calls >= self._cap:
                 self.stop()
         elif event == "return":
             self.last_line[frame.f_code] = frame.f_lineno

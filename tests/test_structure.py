@@ -284,3 +284,43 @@ def test_handlers_of_an_included_router_run_and_are_not_lc405() -> None:
     running = [h.name for _, h in tree.root.reachable_handlers()]
     assert "test_handlers_of_an_included_router_run_and_are_not_lc405.<locals>.lifespan" in running
     assert any(name.endswith("router_startup") for name in running)
+
+
+def test_entry_trace_stops_by_itself_after_its_cap() -> None:
+    """The profile hook records calls, then removes itself after a bounded number of them."""
+    import sys
+
+    def work() -> int:
+        return 1
+
+    trace = structure.EntryTrace(cap=50)
+    before = sys.getprofile()
+    trace.start()
+    try:
+        total = sum(work() for _ in range(200))
+    finally:
+        trace.stop()
+    assert total == 200
+    assert work.__code__ in trace.codes
+    assert sys.getprofile() is before
+
+
+def test_entry_trace_chains_to_a_profiler_already_installed() -> None:
+    """A profile function set before the trace keeps getting events, and is restored."""
+    import sys
+
+    seen: list[str] = []
+
+    def outer(frame: Any, event: str, arg: Any) -> None:
+        seen.append(event)
+
+    sys.setprofile(outer)
+    try:
+        trace = structure.EntryTrace()
+        trace.start()
+        len("x")
+        trace.stop()
+        assert sys.getprofile() is outer
+    finally:
+        sys.setprofile(None)
+    assert "c_call" in seen

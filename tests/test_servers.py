@@ -144,3 +144,15 @@ def _plain(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_outlook_follows_findings_added_after_the_build() -> None:
+    """Findings added to a built report (the supervisor's) update its outlook too."""
+    from asgi_lifespan_check import findings
+    from asgi_lifespan_check.report import with_findings
+
+    report = Report.from_dict(check("outlook_apps:clean").report)
+    assert [r.behaviour for r in report.server_outlook] == ["clean"]
+    leak = findings.make("LC408", phase="shutdown", message="a thread held the interpreter")
+    updated = with_findings(report, [leak])
+    assert [r.behaviour for r in updated.server_outlook] == ["leaked-thread"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import linecache
 import os
 import sys
@@ -194,7 +195,9 @@ class _Walker:
             self.child(node, stack, "middleware", FORWARDS)
             return True
         # Not called yet: the stack is built on the first call from user_middleware.
+        # An edge is unknown below a layer of the user's (it may drop the lifespan).
         parent = node
+        passes = FORWARDS
         for entry in list(getattr(obj, "user_middleware", None) or ()):
             cls = getattr(entry, "cls", None)
             if cls is None:
@@ -204,15 +207,16 @@ class _Walker:
                 type_name=_type_name(cls),
                 framework=_framework(cls),
                 relation="middleware",
-                forwards=FORWARDS if _is_framework_code(cls) else UNKNOWN,
+                forwards=passes,
                 path=parent.path,
                 parent=parent,
                 codes=_class_call_codes(cls),
             )
             parent.children.append(layer)
             parent = layer
+            passes = FORWARDS if _is_framework_code(cls) else UNKNOWN
         if router is not None:
-            self.child(parent, router, "router", FORWARDS)
+            self.child(parent, router, "router", passes)
         return True
 
     def _router(self, node: Node) -> bool:
@@ -349,11 +353,11 @@ def _apps_in(value: object) -> list[tuple[str, object]]:
     """ASGI apps kept in an attribute: a dict path -> app, or a list of apps / pairs."""
     out: list[tuple[str, object]] = []
     if isinstance(value, Mapping):
-        for key, item in list(value.items())[:100]:
+        for key, item in itertools.islice(value.items(), 100):
             if isinstance(key, str) and _looks_asgi(item):
                 out.append((key, item))
     elif isinstance(value, (list, tuple)):
-        for item in list(value)[:100]:
+        for item in value[:100]:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
                 if _looks_asgi(item[1]):
                     out.append((item[0], item[1]))

@@ -324,3 +324,20 @@ def test_entry_trace_chains_to_a_profiler_already_installed() -> None:
     finally:
         sys.setprofile(None)
     assert "c_call" in seen
+
+
+def test_unbuilt_middleware_stack_is_read_from_user_middleware() -> None:
+    """Before its first call, a FastAPI app's stack comes from add_middleware's classes."""
+    app = _load("fw_middleware_asserts_http")
+    assert app.middleware_stack is None
+    tree = structure.walk(app, CodeClassifier())
+    assert tree is not None
+    layers = [n for n in tree.nodes() if n.relation == "middleware"]
+    assert [n.type_name for n in layers] == ["fw_middleware_asserts_http.RequireHttp"]
+    router = next(n for n in tree.nodes() if n.relation == "router")
+    assert router.forwards is None  # below the user's middleware: it may never get there
+    assert [h.name for _, h in tree.root.reachable_handlers()] == ["lifespan"]
+    found = structure.refused_findings(
+        tree, structure.Refusal("ignored"), CodeClassifier(), t_s=None
+    )
+    assert found[0].details["middleware"] == "fw_middleware_asserts_http.RequireHttp"

@@ -99,8 +99,9 @@ def _isolated(
         from .isolate import Child
 
         child = Child(load)
-    child.run(run)
+    # Ctrl+C handling first: the app starts its startup as soon as it is told to run.
     with _interrupts(child.interrupt, child.interrupt, notice):
+        child.run(run)
         result = child.collect()
     if result.usage_error:
         raise UsageError(result.usage_error)

@@ -231,8 +231,10 @@ class Child:
             kind = event.get("kind")
             if kind in ("alive", "threads"):
                 for thread in event.get("threads") or ():
-                    self._threads[int(thread["ident"])] = str(thread["name"])
-                    self._daemons[int(thread["ident"])] = bool(thread.get("daemon"))
+                    ident = thread.get("ident")
+                    if isinstance(ident, int):  # a thread still starting has none yet
+                        self._threads[ident] = str(thread.get("name"))
+                        self._daemons[ident] = bool(thread.get("daemon"))
                 continue
             if kind == "meta":
                 self._t0 = event.get("t0", self._t0)

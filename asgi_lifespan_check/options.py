@@ -20,6 +20,10 @@ class DriveOptions:
     spec_version: str = "2.0"
     with_state: bool = True
     emulate: str | None = None  # a server name from emulate.SERVERS
+    # Smoke requests sent between startup and shutdown (--probe, see probe.py).
+    probes: tuple[str, ...] = ()
+    probe_status: tuple[str, ...] = ()
+    probe_timeout: float = 10.0
 
 
 BACKENDS = ("asyncio", "trio")
@@ -58,5 +62,9 @@ class RunOptions:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunOptions:
         values = dict(data)
-        values["drive"] = DriveOptions(**values.get("drive", {}))
+        drive = dict(values.get("drive", {}))
+        for key in ("probes", "probe_status"):  # JSON brings tuples back as lists
+            if key in drive:
+                drive[key] = tuple(drive[key])
+        values["drive"] = DriveOptions(**drive)
         return cls(**values)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import diagnose, findings
-from .awaits import TaskInfo, ThreadInfo, thread_infos
+from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
 from .frames import CodeClassifier, below_tool, innermost_user
@@ -194,15 +194,7 @@ class Runner:
     def finish(self) -> None:
         self.watchdog.stop()
         # Names of live threads, for the supervisor in case they keep the process alive.
-        self.recorder.emit(
-            {
-                "kind": "threads",
-                "threads": [
-                    {"name": t.name, "ident": t.ident, "daemon": t.daemon}
-                    for t in threading.enumerate()
-                ],
-            }
-        )
+        self.recorder.emit({"kind": "threads", "threads": thread_names()})
         self.recorder.done()
         if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
             del sys.path[0]

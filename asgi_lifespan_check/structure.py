@@ -197,7 +197,7 @@ class _Walker:
         # Not called yet: the stack is built on the first call from user_middleware.
         # An edge is unknown below a layer of the user's (it may drop the lifespan).
         parent = node
-        passes = FORWARDS
+        passes: bool | None = FORWARDS
         for entry in list(getattr(obj, "user_middleware", None) or ()):
             cls = getattr(entry, "cls", None)
             if cls is None:

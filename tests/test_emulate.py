@@ -181,3 +181,29 @@ def test_new_options_are_in_the_entry_scan_tables() -> None:
     help_text = invoke(["--help"]).stdout
     assert "--emulate" in help_text
     assert "--no-state" in help_text
+
+
+def test_emulate_and_state_come_from_pyproject(tmp_path: Any) -> None:
+    """`emulate` and `state` in [tool.lifespan-check] work like the options, per target."""
+    from tests.helpers import APPS
+
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.lifespan-check]\n"
+        f'app-dir = "{APPS}"\n'
+        'emulate = "granian"\n'
+        '[tool.lifespan-check.overrides."emulate_probe:scope_probe"]\n'
+        "state = false\n"
+    )
+    run = run_cli(["emulate_probe:scope_probe"], cwd=tmp_path)
+    assert run.rc == 0, run.stderr
+    assert seen(run) == {"asgi": {"version": "3.0", "spec_version": "2.3"}, "has_state": False}
+
+
+def test_unknown_emulate_value_in_pyproject_is_exit_2(tmp_path: Any) -> None:
+    """A server name the config does not know is a usage error naming the key and file."""
+    (tmp_path / "pyproject.toml").write_text('[tool.lifespan-check]\nemulate = "daphne"\n')
+    run = run_cli(["x:app"], cwd=tmp_path, json_output=False)
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert "emulate" in run.stderr
+    assert "pyproject.toml" in run.stderr

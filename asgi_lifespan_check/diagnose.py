@@ -32,7 +32,7 @@ def after_run(
     try:
         tree = structure.walk(loaded.original, classifier)
         if tree is not None:
-            out.extend(structure.static_findings(tree, classifier))
+            out.extend(structure.static_findings(tree))
             if result.refusal is not None:
                 t = result.refusal.t
                 # Just after the LC106/LC107 it explains, so the verdict keeps its order.

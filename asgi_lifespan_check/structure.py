@@ -599,7 +599,7 @@ class Refusal:
 # Findings ---------------------------------------------------------------------------------
 
 
-def static_findings(structure: Structure, classifier: CodeClassifier) -> list[Finding]:
+def static_findings(structure: Structure) -> list[Finding]:
     """LC403 (mounted apps whose lifespan never runs) and LC405 (shadowed on_event)."""
     out: list[Finding] = []
     for node in structure.nodes():

@@ -204,7 +204,7 @@ def test_walk_fails_soft_on_unknown_objects(obj: object) -> None:
     tree = structure.walk(obj, CodeClassifier())
     assert tree is not None
     assert tree.root.reachable_handlers() == []
-    assert structure.static_findings(tree, CodeClassifier()) == []
+    assert structure.static_findings(tree) == []
 
 
 def test_walk_stops_at_its_size_limit() -> None:
@@ -253,7 +253,7 @@ def test_nested_mounts_and_host_routes_are_lc403_with_their_paths() -> None:
     )
     tree = structure.walk(app, CodeClassifier())
     assert tree is not None
-    found = structure.static_findings(tree, CodeClassifier())
+    found = structure.static_findings(tree)
     details = sorted((f.details["mount_path"], f.details["host"]) for f in found)
     assert details == [("/", "api.example.com"), ("/v1/deep", None)]
     messages = " | ".join(f.message for f in found)
@@ -280,7 +280,7 @@ def test_handlers_of_an_included_router_run_and_are_not_lc405() -> None:
     app.include_router(APIRouter(on_startup=[router_startup]))
     tree = structure.walk(app, CodeClassifier())
     assert tree is not None
-    assert structure.static_findings(tree, CodeClassifier()) == []
+    assert structure.static_findings(tree) == []
     running = [h.name for _, h in tree.root.reachable_handlers()]
     assert "test_handlers_of_an_included_router_run_and_are_not_lc405.<locals>.lifespan" in running
     assert any(name.endswith("router_startup") for name in running)

@@ -54,6 +54,7 @@ VALUE_OPTIONS = frozenset(
         "--profile-output",
         "--profile-format",
         "--profile-top",
+        "--emulate",
     }
 )
 FLAG_OPTIONS = frozenset(
@@ -68,6 +69,8 @@ FLAG_OPTIONS = frozenset(
         "--strict",
         "--no-strict",
         "--profile",
+        "--state",
+        "--no-state",
     }
 )
 

@@ -57,6 +57,14 @@ def validate_run_options(run: RunOptions) -> None:
             f"unknown lifespan mode {run.drive.lifespan!r}; choose one of "
             f"{', '.join(LIFESPAN_MODES)}"
         )
+    if run.drive.emulate is not None:
+        from .emulate import SERVERS
+
+        if run.drive.emulate not in SERVERS:
+            raise UsageError(
+                f"unknown server {run.drive.emulate!r} for emulate; choose one of "
+                f"{', '.join(SERVERS)}"
+            )
     if run.backend == "trio":
         import importlib.util
 
@@ -213,8 +221,13 @@ def check_sync(
     block_threshold: float = 0.25,
     strict: bool = False,
     ignore: Iterable[str] = (),
+    emulate: str | None = None,
 ) -> Report:
-    """Check an app (an ASGI app object or a "module:attr" string) and return the report."""
+    """Check an app (an ASGI app object or a "module:attr" string) and return the report.
+
+    `emulate` ("uvicorn", "hypercorn", "granian" or "asgi-lifespan") drives the lifespan
+    the way that server does.
+    """
     from .options import DriveOptions
 
     run = RunOptions(
@@ -225,6 +238,7 @@ def check_sync(
             shutdown_timeout=shutdown_timeout,
             hold=hold,
             lifespan=lifespan,
+            emulate=emulate,
         ),
     )
     if isinstance(app_or_target, str):

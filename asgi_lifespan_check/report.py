@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from . import findings as catalogue
+from . import servers
 from ._version import __version__
 from .events import Event
 from .gate_model import BaselineComparison, PhaseStats, ProbeResult, RunSummary
@@ -64,6 +65,7 @@ class Report:
     budgets: Mapping[str, float] = field(default_factory=dict)
     probes: tuple[ProbeResult, ...] = ()
     baseline: BaselineComparison | None = None
+    server_outlook: tuple[servers.Row, ...] = ()
     profile: Profile | None = None  # with --profile (profiling/model.py)
 
     @property
@@ -118,6 +120,7 @@ class Report:
             "budgets": dict(self.budgets),
             "probes": [p.to_dict() for p in self.probes],
             "baseline": self.baseline.to_dict() if self.baseline else None,
+            "server_outlook": [r.to_dict() for r in self.server_outlook],
             "profile": self.profile.to_dict() if self.profile is not None else None,
         }
 
@@ -156,6 +159,9 @@ class Report:
             baseline=BaselineComparison.from_dict(baseline)
             if (baseline := data.get("baseline"))
             else None,
+            server_outlook=tuple(
+                servers.Row.from_dict(r) for r in data.get("server_outlook") or ()
+            ),
             profile=_profile_from(data.get("profile")),
         )
 
@@ -273,7 +279,7 @@ def build(
             phases,
             isolated=bool(meta.get("isolated", False)),
         )
-    return Report(
+    report = Report(
         target=target,
         passed=passed,
         outcome=outcome,
@@ -297,6 +303,7 @@ def build(
         duration_s=done_t,
         probes=tuple(probes),
     )
+    return replace(report, server_outlook=servers.outlook(report))
 
 
 def _phase_rank(name: str) -> int:
@@ -319,7 +326,7 @@ def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str]
     more = list(more)
     found = [*report.findings, *(f for f in more if f.code not in ignored_codes)]
     outcome, passed, exit_code = verdict(found, strict=report.strict)
-    return replace(
+    updated = replace(
         report,
         findings=tuple(sorted(found, key=_finding_rank)),
         ignored=(*report.ignored, *(f for f in more if f.code in ignored_codes)),
@@ -327,3 +334,4 @@ def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str]
         passed=passed,
         exit_code=exit_code,
     )
+    return replace(updated, server_outlook=servers.outlook(updated))

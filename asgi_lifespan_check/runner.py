@@ -13,9 +13,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from . import findings
+from . import diagnose, findings
 from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
@@ -155,9 +156,10 @@ class Runner:
         self.recorder.meta(backend=options.backend)
         self.watchdog.block_threshold = options.block_threshold
         runtime = make_runtime(options.backend, self.classifier)
-        driver = Driver(
-            loaded.app, options.drive, self.recorder, runtime, self.classifier, self.watchdog
-        )
+        drive = options.drive
+        if drive.emulate == "uvicorn" and loaded.interface == "asgi2":
+            drive = replace(drive, asgi_version="2.0")  # uvicorn tells ASGI2 apps so
+        driver = Driver(loaded.app, drive, self.recorder, runtime, self.classifier, self.watchdog)
         self.driver = driver
         self.runtime = runtime
         if not self.watchdog.started:
@@ -171,6 +173,10 @@ class Runner:
                 sampler.stop()
                 self.recorder.emit(sampler.event())
         for finding in driver.block_findings():
+            self.recorder.finding(finding)
+        for finding in diagnose.after_run(
+            loaded, driver, result, self.classifier, self.recorder.rel
+        ):
             self.recorder.finding(finding)
         if result.shutdown_complete:
             self._leftovers(result, threads_before)

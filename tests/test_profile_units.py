@@ -3,10 +3,14 @@ JSON round trip, and the early spawn's reading of --profile."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import importlib
 import json
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,9 @@ from asgi_lifespan_check.model import Phase
 from asgi_lifespan_check.options import LoadOptions
 from asgi_lifespan_check.profiling.build import build
 from asgi_lifespan_check.profiling.imports import annotate, parse, synthetic_root
+from asgi_lifespan_check.profiling.sampler import Sampler
 from asgi_lifespan_check.report import Report
+from asgi_lifespan_check.watch import Watchdog
 from tests.helpers import APPS
 from tests.profile_support import generate_package, profile_json
 
@@ -187,3 +193,41 @@ def test_distribution_is_found_by_its_top_level_names(
     assert [r["group"] for r in roots] == ["Different-Dist", "Different-Dist", "stdlib", "stdlib"]
     monkeypatch.delitem(sys.modules, "odd_name")
     monkeypatch.delitem(sys.modules, "odd_name.mod_0000")
+
+
+def test_our_threads_never_run_a_garbage_collection() -> None:
+    """The sampler and the watchdog never trip a collection themselves: a full one holds
+    the GIL for tens of ms and would stall the app's loop at a random moment."""
+    ran_in: list[str] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            ran_in.append(threading.current_thread().name)
+
+    async def idle() -> None:
+        await asyncio.sleep(0.2)
+
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(idle())
+    sampler = Sampler(CodeClassifier(), t0=time.perf_counter(), phase=lambda: "startup")
+    watchdog = Watchdog(CodeClassifier(), block_threshold=0.04)
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(record)
+    gc.set_threshold(1, 1, 1)  # every allocation collects: whoever allocates, collects
+    try:
+        sampler.start(lambda: task)
+        watchdog.start()
+        loop.run_until_complete(task)
+    finally:
+        sampler.stop()
+        watchdog.stop()
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(record)
+        loop.close()
+    assert "MainThread" in ran_in  # the loop's own allocations did collect
+    samples = len(sampler.event()["samples"])
+    ours = Counter(name for name in ran_in if name.startswith("lifespan-check-"))
+    assert samples >= 10
+    # A thread's start and end allocate (a handful of collections here, where every
+    # allocation collects); its ticks, every few ms, never do (hundreds without the fix).
+    assert all(count <= 10 for count in ours.values()), (samples, ours)

@@ -41,6 +41,8 @@ _MAX_SPANS_PER_PHASE = 400
 
 FrameRow = Sequence[Any]
 Key = int  # a frame index: one function
+# What one sample saw: user levels (function, line), kind, CPU fraction, awaited object.
+State = tuple[list[tuple[Key, int]], str, float | None, str | None]
 
 
 @dataclass
@@ -116,7 +118,8 @@ class _Fold:
         self.fans: dict[tuple[str, Key], _Fan] = defaultdict(_Fan)
         self.spans: list[Span] = []
         self._open: dict[str, dict[tuple[str, Key], _Run]] = {}
-        self._last: dict[str, tuple[list[tuple[Key, int]], str, float | None, str | None]] = {}
+        self._last: dict[str, State] = {}
+        self._prev: State | None = None
         for sample in data.get("samples") or ():
             self._sample(sample)
         self._hold_tails()
@@ -129,9 +132,9 @@ class _Fold:
         """The user-code levels of a stack: (function, line), outermost first."""
         return [(fid, line) for fid, line in self.stacks[stack_id] if self.frames[fid][3]]
 
-    def _overlaps(self, t: float, dt: float) -> Iterable[tuple[str, float, float, float]]:
+    def _overlaps(self, a0: float, b0: float) -> Iterable[tuple[str, float, float, float]]:
         for name, start, end in self.windows:
-            a, b = max(t - dt, start), min(t, end)
+            a, b = max(a0, start), min(b0, end)
             if b > a:
                 yield name, a, b, b - a
 
@@ -139,15 +142,38 @@ class _Fold:
 
     def _sample(self, sample: Sequence[Any]) -> None:
         t, dt, kind, frac, stack_id, waiting, branches = sample
-        for phase, a, b, weight in self._overlaps(float(t), float(dt)):
+        t, dt = float(t), float(dt)
+        state: State = (self._user_levels(stack_id), kind, frac, waiting)
+        start = t - dt
+        for phase, _, _, _ in self._overlaps(start, t):
             self.totals[phase]["samples"] += 1
-            if b < float(t):
+        if self._prev is not None and kind == "await" and dt > 2 * self.interval:
+            # An idle loop holds no GIL, so a sample this late means the sampler itself
+            # was kept off the CPU (a loaded machine) and when the loop went idle is
+            # unknown: split the gap between what was seen before it and after it.
+            middle = t - dt / 2
+            self._charge_span(start, middle, start, self._prev, ())
+            start = middle
+        self._charge_span(start, t, t, state, branches)
+        self._prev = state
+
+    def _charge_span(
+        self,
+        a0: float,
+        b0: float,
+        seen: float,
+        state: State,
+        branches: Sequence[Sequence[Any]],
+    ) -> None:
+        """Charge [a0, b0] to `state`, a stack seen at time `seen`, phase by phase."""
+        levels, kind, frac, waiting = state
+        for phase, a, b, weight in self._overlaps(a0, b0):
+            if b < seen:
                 # The stack was seen in the next phase: this phase's last moments go to
                 # what was seen last inside it (charged in _hold_tails).
                 continue
-            levels = self._user_levels(stack_id)
             self._charge(phase, levels, kind, frac, waiting, weight)
-            self._last[phase] = (levels, kind, frac, waiting)
+            self._last[phase] = state
             self._track(phase, "main", a, b, levels, self._parts(kind, frac, weight))
             self._branches(phase, a, b, weight, kind, levels, branches)
 

@@ -158,21 +158,24 @@ class Watchdog:
         # This thread must not be the one whose allocation trips a full garbage
         # collection: that holds the GIL for tens of milliseconds (measured: 30-50 ms on a
         # FastAPI app) and stalls the app's loop at a random moment, which the phase
-        # timings then include. So it waits on a bare lock (an Event's `with` allocates)
-        # and ticks with the collector off; a deferred collection runs where the app's
-        # own allocations call for it.
-        stopped = self._stop.acquire
-        while not stopped(timeout=self.tick):
+        # timings then include. So between checks it allocates nothing the collector
+        # tracks (a bare lock, not an Event, whose `with` allocates; its arguments as one
+        # ready tuple; no list iterator), and checks with the collector off (a check does
+        # no I/O, so the app cannot toggle the collector meanwhile). A deferred collection
+        # runs where the app's own allocations call for it.
+        stopped, wait = self._stop.acquire, (True, self.tick)
+        extras = self.extra_ticks
+        while not stopped(*wait):
             collecting = gc.isenabled()
             if collecting:
                 gc.disable()
             try:
                 self._check(time.perf_counter())
-                for extra in self.extra_ticks:
-                    extra()
             finally:
                 if collecting:
                     gc.enable()
+            for index in range(len(extras)):
+                extras[index]()
 
     def _check(self, now: float) -> None:
         with self._lock:

@@ -39,7 +39,9 @@ class ImportCapture:
         self._read_fd = read_fd
         self._app_fd = app_err_fd
         self._window: str | None = None
-        self.lines: dict[str, list[str]] = {}
+        # Kept as bytes, which the garbage collector does not track: thousands of kept
+        # strings would make this thread trip collections in the middle of the import.
+        self.lines: dict[str, list[bytes]] = {}
         self.started_ns: dict[str, int] = {}
         self._closed: dict[str, threading.Event] = {}
         self._synced = threading.Event()
@@ -71,7 +73,7 @@ class ImportCapture:
     def _line(self, line: bytes) -> None:
         if line.startswith(_TIMING):
             if self._window is not None:
-                self.lines[self._window].append(line.decode("utf-8", "replace"))
+                self.lines[self._window].append(line)
         elif line.startswith(_MARK):
             verb, _, phase = line[len(_MARK) :].decode().partition(":")
             if verb == "start":
@@ -134,7 +136,7 @@ class ImportCapture:
             closed = self._closed.get(phase)
             if closed is None or not closed.wait(2.0):
                 continue
-            roots = parse(self.lines.get(phase, []))
+            roots = parse([raw.decode("utf-8", "replace") for raw in self.lines.get(phase, [])])
             duration = phases.duration(phase)
             if phase == "import" and duration is not None:
                 roots = [synthetic_root(target_module, duration, roots)]

@@ -141,30 +141,39 @@ class Sampler:
         prev = time.perf_counter()
         prev_busy = busy() if busy is not None else 0.0
         last_phase = ""
-        stopped = self._stop.acquire
-        while not stopped(timeout=self.interval):
-            # Our allocations must not be the ones that trip a full collection: it holds
-            # the GIL for tens of milliseconds (measured: 46 ms on a FastAPI app) and so
-            # stalls the app at a moment it would not have stalled. Deferred, it runs
-            # where the app's own allocations call for it. Only the wait above, which
-            # allocates nothing the collector tracks, runs with the collector on.
-            collecting = gc.isenabled()
+        stopped, wait = self._stop.acquire, (True, self.interval)
+        # Between samples this loop allocates nothing the garbage collector tracks (a
+        # bare lock, not an Event, whose `with` allocates; its arguments passed as one
+        # ready tuple; schedstat parsed without lists): see _sample_quietly for why.
+        while not stopped(*wait):
+            now = time.perf_counter()
+            used = busy() if busy is not None else 0.0
+            dt, dbusy = now - prev, used - prev_busy
+            prev, prev_busy = now, used
+            phase = self._phase()
+            # The sample after a window closes still covers its last milliseconds.
+            if phase in WINDOWS or last_phase in WINDOWS:
+                frac = None
+                if busy is not None and dt > 0:  # (min() and max() would build a tuple)
+                    frac = dbusy / dt
+                    frac = 1.0 if frac > 1.0 else 0.0 if frac < 0.0 else frac
+                self._sample_quietly(now, dt, frac)
+            last_phase = phase
+
+    def _sample_quietly(self, now: float, dt: float, cpu_frac: float | None) -> None:
+        """Sample with the collector off: our allocations must not be the ones that trip
+        a full collection, which holds the GIL for tens of milliseconds (measured: 30-50
+        ms on a FastAPI app) and would stall the app at a moment it would not have
+        stalled. Deferred, it runs where the app's own allocations call for it. Nothing
+        in a sample releases the GIL, so the app cannot toggle the collector meanwhile."""
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            self._sample(now, dt, cpu_frac)
+        finally:
             if collecting:
-                gc.disable()
-            try:
-                now = time.perf_counter()
-                used = busy() if busy is not None else 0.0
-                dt, dbusy = now - prev, used - prev_busy
-                prev, prev_busy = now, used
-                phase = self._phase()
-                # The sample after a window closes still covers its last milliseconds.
-                if phase in WINDOWS or last_phase in WINDOWS:
-                    ok = busy is not None and dt > 0
-                    self._sample(now, dt, min(1.0, max(0.0, dbusy / dt)) if ok else None)
-                last_phase = phase
-            finally:
-                if collecting:
-                    gc.enable()
+                gc.enable()
 
     def _sample(self, now: float, dt: float, cpu_frac: float | None) -> None:
         frames = sys._current_frames()
@@ -328,8 +337,11 @@ def _busy_clock(native_id: int, ident: int) -> Callable[[], float] | None:
         fd = os.open(f"/proc/self/task/{native_id}/schedstat", os.O_RDONLY | os.O_CLOEXEC)
 
         def schedstat() -> float:
-            on_cpu, waiting, _ = os.pread(fd, 128, 0).split()
-            return (int(on_cpu) + int(waiting)) / 1e9
+            # "on-cpu-ns waiting-ns timeslices\n", parsed without making a list.
+            data = os.pread(fd, 128, 0)
+            first = data.index(b" ")
+            second = data.index(b" ", first + 1)
+            return (int(data[:first]) + int(data[first + 1 : second])) / 1e9
 
         schedstat()
         return schedstat

@@ -84,12 +84,12 @@ def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
     profile = build(
         _samples(
             [
-                [1.004, 0.01, "await", 0.0, 0, "Future", []],  # 4 ms inside startup
-                [1.05, 0.046, "run", 0.75, 1, None, []],  # 46 ms, 3/4 CPU, in outer
-                [1.09, 0.04, "run", 1.0, 2, None, []],  # 40 ms of library only: other
-                [1.104, 0.014, "await", 0.0, 0, "Future", []],  # seen after startup ended
+                [1.004, 0.01, "run", 0.75, 1, None, []],  # 4 ms inside startup, in outer
+                [1.05, 0.046, "run", 0.75, 1, None, []],  # 46 ms, 3/4 of it CPU
+                [1.09, 0.04, "run", 1.0, 1, None, []],  # 40 ms of CPU
+                [1.104, 0.014, "run", 1.0, 2, None, []],  # seen after startup ended
                 [1.21, 0.01, "await", 0.0, 0, "Future", []],  # 10 ms of shutdown
-                [1.245, 0.035, "run", 1.0, 1, None, []],  # 35 ms, then 5 ms nobody saw
+                [1.245, 0.035, "await", 0.0, 0, "Future", []],  # 35 ms, then 5 ms unseen
             ]
         ),
         None,
@@ -98,21 +98,45 @@ def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
     )
     startup = profile.phase("startup")
     assert startup is not None
-    assert startup.await_s == pytest.approx(0.004)
-    assert startup.cpu_s == pytest.approx(0.0345)
-    assert startup.blocked_s == pytest.approx(0.0115)
-    # The library sample, and the 10 ms after it that the next sample only saw later.
-    assert startup.other_s == pytest.approx(0.05)
-    inner = next(f for f in profile.functions if f.function == "inner")
+    # 4 + 46 + 40 ms seen in outer, then its last 10 ms held from the last sample.
+    assert startup.cpu_s == pytest.approx(0.003 + 0.0345 + 0.04 + 0.01)
+    assert startup.blocked_s == pytest.approx(0.001 + 0.0115)
+    assert (startup.await_s, startup.other_s) == pytest.approx((0.0, 0.0))
     outer = next(f for f in profile.functions if f.function == "outer")
-    assert inner.await_s == pytest.approx(0.004)
-    assert (inner.line, inner.waiting_on) == (6, "Future")
-    assert outer.cpu_s == pytest.approx(0.0345)
+    assert outer.cpu_s == pytest.approx(startup.cpu_s)
     assert outer.line == 3
     shutdown = profile.phase("shutdown")
     assert shutdown is not None
-    assert (shutdown.await_s, shutdown.cpu_s) == pytest.approx((0.01, 0.04))
-    assert shutdown.other_s == pytest.approx(0.0)
+    assert (shutdown.await_s, shutdown.other_s) == pytest.approx((0.05, 0.0))
+    inner = next(f for f in profile.functions if f.function == "inner")
+    assert (inner.phase, inner.line, inner.waiting_on) == ("shutdown", 6, "Future")
+
+
+def test_a_change_of_step_is_placed_within_its_interval() -> None:
+    """When a sample sees another step than the one before, its interval is shared:
+    idle time after an await goes to the await, a GIL wait or a starved sampler's gap is
+    split in the middle, and a long unseen tail stays "other"."""
+    profile = build(
+        _samples(
+            [
+                [1.01, 0.01, "await", 0.0, 0, "Future", []],  # inner awaits 10 ms
+                [1.03, 0.02, "run", 0.5, 1, None, []],  # half idle: the await's end
+                [1.05, 0.02, "run", 1.0, 2, None, []],  # a GIL wait: 10 ms each side
+                [1.08, 0.03, "await", 0.0, 0, "Future", []],  # starved: 15 ms each side
+            ]
+        ),
+        None,
+        _phases(),
+        isolated=True,
+    )
+    startup = profile.phase("startup")
+    assert startup is not None
+    inner = next(f for f in profile.functions if f.function == "inner")
+    outer = next(f for f in profile.functions if f.function == "outer")
+    assert inner.await_s == pytest.approx(0.01 + 0.01 + 0.015)
+    assert (outer.cpu_s, outer.blocked_s) == pytest.approx((0.02, 0.0))
+    # The library step's 10 + 15 ms, and 20 ms after the last sample (too long to hold).
+    assert startup.other_s == pytest.approx(0.045)
 
 
 def test_branches_make_a_fanout_with_a_critical_path() -> None:

@@ -147,13 +147,34 @@ class _Fold:
         start = t - dt
         for phase, _, _, _ in self._overlaps(start, t):
             self.totals[phase]["samples"] += 1
-        if self._prev is not None and kind == "await" and dt > 2 * self.interval:
-            # An idle loop holds no GIL, so a sample this late means the sampler itself
-            # was kept off the CPU (a loaded machine) and when the loop went idle is
-            # unknown: split the gap between what was seen before it and after it.
-            middle = t - dt / 2
-            self._charge_span(start, middle, start, self._prev, ())
-            start = middle
+        prev = self._prev
+        if prev is not None and _leaf(prev) != _leaf(state):
+            # The sample covers a change of step, at an unknown moment of its interval.
+            if kind == "await" and dt > 2 * self.interval:
+                # An idle loop holds no GIL, so a sample this late means the sampler was
+                # kept off the CPU (a loaded machine): split the gap in the middle.
+                middle = t - dt / 2
+                self._charge_span(start, middle, start, prev, ())
+                start = middle
+            elif kind == "await" and prev[1] == "run" and frac is not None:
+                # From running to idle: the time the loop thread was busy is the end of
+                # the step seen running before, not time awaited in the new one.
+                middle = start + dt * float(frac)
+                self._charge_span(start, middle, start, (prev[0], "run", 1.0, prev[3]), ())
+                start = middle
+            elif kind == "run" and prev[1] == "await" and frac is not None:
+                # From idle to running: the time the loop thread was not busy is the end
+                # of the await seen before, not time blocked in the new step.
+                middle = start + dt * (1.0 - float(frac))
+                self._charge_span(start, middle, start, prev, ())
+                start, state = middle, (state[0], kind, 1.0, waiting)
+            elif kind == "run" and prev[1] == "run" and dt > 1.5 * self.interval:
+                # The sampler waited for the GIL while Python ran: the new step began
+                # somewhere in that wait. Split it in the middle (an error of a quarter
+                # of the interval on average, instead of up to all of it).
+                middle = t - dt / 2
+                self._charge_span(start, middle, start, prev, ())
+                start = middle
         self._charge_span(start, t, t, state, branches)
         self._prev = state
 
@@ -392,6 +413,12 @@ class _Fold:
             kept.extend(spans[:_MAX_SPANS_PER_PHASE])
         kept.sort(key=lambda s: (s.start_s, s.depth))
         return tuple(kept)
+
+
+def _leaf(state: State) -> Key | None:
+    """The innermost user function a sample saw (None: none of the user's code)."""
+    levels = state[0]
+    return levels[-1][0] if levels else None
 
 
 def _top(weights: Mapping[Any, float]) -> Any:

@@ -34,7 +34,7 @@ class Environment:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Report:
     """Everything one check found. Renderers are pure functions of this value."""
 
@@ -52,6 +52,12 @@ class Report:
     state_keys: tuple[str, ...] = ()
     output: Output = field(default_factory=Output)
     strict: bool = False
+
+    def __repr__(self) -> str:
+        # Short, because pytest prints it in assertion messages (`assert report.passed`).
+        verdict = "passed" if self.passed else "FAILED"
+        codes = " ".join(f.code for f in self.findings)
+        return f"<Report {self.target} {verdict} {self.outcome}{' ' + codes if codes else ''}>"
 
     @property
     def errors(self) -> tuple[Finding, ...]:

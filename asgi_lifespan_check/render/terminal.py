@@ -155,7 +155,7 @@ def _finding(finding: Finding) -> Group:
         parts.append(_snippet(finding))
     stack = list(finding.stack)
     if len(stack) > 1:
-        parts.append(_stack(stack))
+        parts.append(_stack(stack, "await chain" if "await_chain" in finding.details else "stack"))
     extra = _forensics(finding)
     if extra is not None:
         parts.append(extra)
@@ -179,8 +179,8 @@ def _snippet(finding: Finding) -> Text:
     return text
 
 
-def _stack(frames: list[Any]) -> Text:
-    text = Text("   stack, outermost first:", style="dim")
+def _stack(frames: list[Any], label: str) -> Text:
+    text = Text(f"   {label}, outermost first:", style="dim")
     for line in display_stack(frames):
         if line.frame is None:
             text.append(f"\n      … {line.folded} library frame(s)", style="dim")

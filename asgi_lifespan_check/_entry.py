@@ -100,9 +100,14 @@ def main() -> None:
     if argv[:1] == ["explain"]:
         argv = ["--explain", *argv[1:]] if len(argv) > 1 else ["--explain", "all"]
     early = _speculate(argv)
+    from . import _orphans
+
+    subreaper = _orphans.become_subreaper()
     from .cli import run
 
     code = run(argv, early=early)
+    if subreaper:
+        _orphans.kill_orphans()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

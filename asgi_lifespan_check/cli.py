@@ -231,6 +231,9 @@ def main(
         )
     except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
+    except KeyboardInterrupt:
+        _notice("stopped by a second Ctrl+C")
+        raise typer.Exit(130) from None
     _emit(report, chosen)
     raise typer.Exit(report.exit_code)
 
@@ -243,8 +246,21 @@ def _emit(report: Report, fmt: str) -> None:
 
 
 def _notice(message: str) -> None:
-    sys.stderr.write(f"lifespan-check: {message}\n")
-    sys.stderr.flush()
+    # Straight to the descriptor we started with: --no-isolate points fd 2 at a capture
+    # file while the app runs, and our notices are not the app's output.
+    with contextlib.suppress(OSError):
+        os.write(_TERMINAL_STDERR, f"lifespan-check: {message}\n".encode())
+
+
+def _dup_stderr() -> int:
+    try:
+        return os.dup(2)
+    except OSError:  # started with stderr closed
+        return 2
+
+
+# A duplicate of stderr taken before any capture (see _notice).
+_TERMINAL_STDERR = _dup_stderr()
 
 
 def _default_format() -> str:

@@ -89,6 +89,8 @@ class Child:
         self._deadlines: dict[str, float | None] = {}
         self._last_heard = time.monotonic()
         self._threads: dict[int, str] = {}
+        self._daemons: dict[int, bool] = {}
+        self._escalated = False
         self._main_thread: int | None = None
         self._t0: float | None = None
         self._done_at: float | None = None
@@ -220,13 +222,16 @@ class Child:
                 return
 
     def _on_events(self, chunk: bytes) -> None:
+        if self._escalated:
+            return  # what a child says after our signals hit it is an artefact of them
         self._last_heard = time.monotonic()
         events, self._buffer = decode_lines(self._buffer + chunk)
         for event in events:
             kind = event.get("kind")
-            if kind == "alive":
+            if kind in ("alive", "threads"):
                 for thread in event.get("threads") or ():
                     self._threads[int(thread["ident"])] = str(thread["name"])
+                    self._daemons[int(thread["ident"])] = bool(thread.get("daemon"))
                 continue
             if kind == "meta":
                 self._t0 = event.get("t0", self._t0)
@@ -298,6 +303,7 @@ class Child:
         return None if self._t0 is None else time.perf_counter() - float(self._t0)
 
     def _unresponsive(self, why: str) -> None:
+        self._escalated = True
         phase = self._phase or "import"
         dump = self._dump_stacks()
         self._stop()
@@ -352,7 +358,12 @@ class Child:
         dump = self._dump_stacks()
         self.kill()
         threads = parse_faulthandler(dump)
-        holders = [t for t in threads if t["ident"] != self._main_thread]
+        # What keeps an interpreter alive: its non-daemon threads (ours are daemons).
+        holders = [
+            t
+            for t in threads
+            if t["ident"] != self._main_thread and not self._daemons.get(t["ident"], False)
+        ]
         main = _main_stack(threads, self._main_thread)
         parts = []
         for thread in self._label(holders):

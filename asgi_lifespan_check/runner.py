@@ -222,6 +222,16 @@ class Runner:
 
     def finish(self) -> None:
         self.watchdog.stop()
+        # Names of live threads, for the supervisor in case they keep the process alive.
+        self.recorder.emit(
+            {
+                "kind": "threads",
+                "threads": [
+                    {"name": t.name, "ident": t.ident, "daemon": t.daemon}
+                    for t in threading.enumerate()
+                ],
+            }
+        )
         self.recorder.done()
         if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
             del sys.path[0]
@@ -235,6 +245,7 @@ class Runner:
             runtime.call_soon_threadsafe(driver.interrupt)
             # A blocked loop never runs that callback: then answer from this thread.
             timer = threading.Timer(_INTERRUPT_GRACE_S, self._interrupt_stuck)
+            timer.name = "lifespan-check-interrupt"
             timer.daemon = True
             timer.start()
         else:
@@ -264,6 +275,8 @@ class Runner:
                 stack=stack,
             )
         )
+        if phase != "shutdown":
+            self.recorder.phase_end("shutdown", None, "skipped")
         self.recorder.done()
         self.fatal()
 

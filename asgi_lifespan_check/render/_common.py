@@ -5,6 +5,7 @@ from __future__ import annotations
 import linecache
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,13 +32,24 @@ def duration(seconds: float | None) -> str:
 
 
 def short_path(path: str, cwd: str | None = None) -> str:
-    """A path relative to the working directory when it is below it."""
+    """A path as a reader wants it: relative to the working directory when below it,
+    else relative to the sys.path entry it was imported from (`starlette/routing.py`)."""
     cwd = cwd or os.getcwd()
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+        rel = ".."
+    if not rel.startswith(".."):
+        return rel
+    for entry in _import_roots():
+        if path.startswith(entry):
+            return path[len(entry) :]
+    return path
+
+
+def _import_roots() -> list[str]:
+    roots = {os.path.join(os.path.abspath(p), "") for p in sys.path if p and os.path.isdir(p)}
+    return sorted(roots, key=len, reverse=True)
 
 
 def where(frame: Frame) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from typing import Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -25,6 +27,7 @@ from ._common import (
     literal,
     output_tail,
     rest_of_message,
+    short_path,
     snippet,
     summary_counts,
     where,
@@ -72,7 +75,11 @@ def render(report: Report, *, width: int | None = None, color: bool | None = Non
         console.print(output)
     console.print()
     console.print(_summary(report))
-    return buffer.getvalue()
+    # Rich pads lines to the width it lays out; trailing blanks only get in the way of a copy.
+    return _TRAILING_BLANKS.sub(r"\1", buffer.getvalue())
+
+
+_TRAILING_BLANKS = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
 
 
 def _color_wanted() -> bool:
@@ -142,79 +149,85 @@ def _finding(finding: Finding) -> Group:
     if finding.phase:
         head.append(f" · {finding.phase}", style="dim")
     head.append(f" · {finding.title}", style="bold")
-    parts: list[Any] = [head]
-    body = Text("   ")
-    body.append(headline(finding))
+    body: list[Any] = []
+    message = Text(headline(finding))
     for line in rest_of_message(finding)[:20]:
-        body.append("\n   " + line)
-    parts.append(body)
+        message.append("\n" + line)
+    body.append(message)
     if finding.location is not None:
-        loc = Text("   at ", style="dim")
+        loc = Text("at ", style="dim")
         loc.append(where(finding.location), style="cyan")
-        parts.append(loc)
-        parts.append(_snippet(finding))
-    stack = list(finding.stack)
-    if len(stack) > 1:
-        parts.append(_stack(stack, "await chain" if "await_chain" in finding.details else "stack"))
+        body.append(loc)
+        body.append(_snippet(finding))
+    if len(finding.stack) > 1:
+        # A hang's stack is the await chain of the stuck coroutine: say so.
+        label = "await chain" if "await_chain" in finding.details else "stack"
+        body.append(_stack(list(finding.stack), label))
     extra = _forensics(finding)
     if extra is not None:
-        parts.append(extra)
+        body.append(extra)
     if finding.hint:
-        hint = Text("   hint: ", style="dim")
+        hint = Text("hint: ", style="dim")
         hint.append(literal(finding.hint), style="italic")
-        parts.append(hint)
-    parts.append(Text(f"   more: lifespan-check explain {finding.code}", style="dim"))
-    return Group(*parts)
+        body.append(hint)
+    body.append(Text(f"more: lifespan-check explain {finding.code}", style="dim"))
+    # Wrapped lines stay under the finding's heading instead of running to column 0.
+    return Group(head, Padding(Group(*body), (0, 0, 0, 3), expand=False))
 
 
-def _snippet(finding: Finding) -> Text:
+def _snippet(finding: Finding) -> Group:
     assert finding.location is not None
-    text = Text()
-    rows = snippet(finding.location)
-    for number, line, current in rows:
-        arrow = "→" if current else " "
-        text.append(f"   {arrow}{number:>5} │ ", style="bold red" if current else "dim")
-        text.append(line + "\n", style="bold" if current else "dim")
-    text.rstrip()
-    return text
+    lines = []
+    for number, line, current in snippet(finding.location):
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(
+            f"{'→' if current else ' '}{number:>5} │ ", style="bold red" if current else "dim"
+        )
+        text.append(line, style="bold" if current else "dim")
+        lines.append(text)
+    return Group(*lines)
 
 
-def _stack(frames: list[Any], label: str) -> Text:
-    text = Text(f"   {label}, outermost first:", style="dim")
+def _stack(frames: list[Any], label: str) -> Group:
+    lines = [Text(f"{label}, outermost first:", style="dim")]
     for line in display_stack(frames):
+        text = Text("   ", no_wrap=True, overflow="ellipsis")
         if line.frame is None:
-            text.append(f"\n      … {line.folded} library frame(s)", style="dim")
+            text.append(f"… {line.folded} library frame(s)", style="dim")
         elif line.frame.user:
-            text.append("\n      ")
             text.append(where(line.frame), style="cyan")
         else:
-            text.append(f"\n      {where(line.frame)}", style="dim")
-    return text
+            text.append(where(line.frame), style="dim")
+        lines.append(text)
+    return Group(*lines)
 
 
-def _forensics(finding: Finding) -> Text | None:
+def _forensics(finding: Finding) -> Group | None:
     tasks = finding.details.get("pending_tasks") or []
     threads = finding.details.get("threads") or []
     if not tasks and not threads:
         return None
-    text = Text()
+    lines = [Text("other pending work:", style="dim")]
     for task in tasks[:8]:
         loc = task.get("location")
-        text.append("\n   task ", style="dim")
+        text = Text("   task ", style="dim", no_wrap=True, overflow="ellipsis")
         text.append(literal(repr(task["name"])))
         text.append(f" ({literal(task['coroutine'])})", style="dim")
         if loc:
             text.append(" waiting at ", style="dim")
-            text.append(f"{loc['file']}:{loc['line']}", style="cyan")
+            text.append(f"{short_path(loc['file'])}:{loc['line']}", style="cyan")
+        lines.append(text)
     for thread in threads[:8]:
         loc = thread.get("location")
-        text.append("\n   thread ", style="dim")
+        text = Text("   thread ", style="dim", no_wrap=True, overflow="ellipsis")
         text.append(literal(repr(thread["name"])))
         if loc:
             text.append(" at ", style="dim")
-            text.append(f"{loc['file']}:{loc['line']} in {loc['function']}", style="cyan")
-    text.remove_suffix("\n")
-    return Text.assemble(Text("   other pending work:", style="dim"), text)
+            text.append(
+                f"{short_path(loc['file'])}:{loc['line']} in {loc['function']}", style="cyan"
+            )
+        lines.append(text)
+    return Group(*lines)
 
 
 def _output(report: Report) -> Text | None:

@@ -1,0 +1,63 @@
+"""Processes the app detached from its process group (setsid) must not outlive us either.
+
+Killing the child's process group takes everything the app forked, except a process that
+started a session of its own (a daemonizing library). On Linux the command-line process
+becomes a "child subreaper": such orphans are re-parented to us instead of init, and are
+killed when the check ends. Elsewhere this is a no-op (process-group kill only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Ask the kernel to re-parent our orphaned descendants to us; True if it did."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def kill_orphans(deadline_s: float = 2.0) -> int:
+    """Kill and reap every child we still have (and theirs, as they come back to us)."""
+    killed = 0
+    end = time.monotonic() + deadline_s
+    me = os.getpid()
+    while time.monotonic() < end:
+        pids = _children(me)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            killed += 1
+    return killed

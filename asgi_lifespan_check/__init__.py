@@ -88,4 +88,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    # The documented names only, not the helpers this module imports for itself.
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})

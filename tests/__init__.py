@@ -1,0 +1,1 @@
+"""The test suite of asgi-lifespan-check (target apps live in tests/apps/)."""

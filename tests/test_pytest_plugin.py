@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from tests.api_support import REPO
+
 SERVICE = '''\
 """The project's apps: one clean, one per way of failing."""
 
@@ -70,6 +72,8 @@ async def slow(scope, receive, send):
 
 FIXTURE_TESTS = """\
 import pytest
+
+from tests.api_support import REPO
 
 import service
 
@@ -296,3 +300,44 @@ def test_importing_the_plugin_is_cheap() -> None:
         "asgi_lifespan_check._version",
         "asgi_lifespan_check.pytest_plugin",
     ]
+
+
+README_APP = """\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app):
+    yield {"db": "a pool"}
+
+
+app = FastAPI(lifespan=lifespan)
+"""
+
+
+def readme_block(first_line: str) -> str:
+    """The README's fenced code block that starts with FIRST_LINE, dedented."""
+    text = (REPO / "README.md").read_text()
+    for match in re.finditer(r"^( *)```\w*\n(.*?)^\1```$", text, re.M | re.S):
+        indent, body = match.groups()
+        lines = [line.removeprefix(indent) for line in body.splitlines()]
+        if lines and lines[0] == first_line:
+            return "\n".join(lines) + "\n"
+    raise AssertionError(f"no README code block starts with {first_line!r}")
+
+
+def test_the_readme_examples_run(pytester: pytest.Pytester) -> None:
+    """The README's API test module and plugin settings pass as written, on a FastAPI app."""
+    pytester.mkpydir("app")
+    (pytester.path / "app" / "main.py").write_text(README_APP)
+    tests = pytester.mkdir("tests")
+    (tests / "test_lifespan.py").write_text(readme_block("# tests/test_lifespan.py"))
+    settings = readme_block("[tool.pytest.ini_options]")
+    pytester.makepyprojecttoml(
+        settings + 'asyncio_default_fixture_loop_scope = "function"\nfilterwarnings = ["error"]\n'
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["lifespan-check?app.main:app? PASSED*"])

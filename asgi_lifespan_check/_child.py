@@ -18,6 +18,7 @@ import sys
 import threading
 from typing import Any
 
+from .awaits import thread_names
 from .events import PipeSink, Recorder
 from .options import LoadOptions, RunOptions
 from .runner import Runner
@@ -109,10 +110,7 @@ def _alive_ticker(recorder: Recorder, runner: Runner) -> Any:
             "phase": runner.watchdog.phase,
         }
         if state["count"] % 4 == 1:
-            event["threads"] = [
-                {"name": t.name, "ident": t.ident, "daemon": t.daemon}
-                for t in threading.enumerate()
-            ]
+            event["threads"] = thread_names()
         recorder.emit(event)
 
     return tick

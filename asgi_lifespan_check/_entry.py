@@ -96,6 +96,14 @@ def _speculate(argv: list[str]) -> tuple[dict[str, object], Spawned] | None:
 
 
 def main() -> None:
+    try:
+        _main()
+    except KeyboardInterrupt:
+        # Ctrl+C before the check installed its own handler (during start-up): quietly.
+        os._exit(130)
+
+
+def _main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["explain"]:
         argv = ["--explain", *argv[1:]] if len(argv) > 1 else ["--explain", "all"]

@@ -436,9 +436,10 @@ def _isolated(
         from .isolate import Child
 
         child = Child(load)
-    child.run(run)
     interrupts = _interrupts(child.interrupt, child.interrupt, notice) if sigint else None
+    # Ctrl+C handling first: the app starts its startup as soon as it is told to run.
     with interrupts or contextlib.nullcontext():
+        child.run(run)
         result = child.collect()
     if result.usage_error:
         raise UsageError(result.usage_error)

@@ -246,6 +246,15 @@ def trio_tasks(root: Any, exclude: Iterable[object], classifier: CodeClassifier)
     return out
 
 
+def thread_names() -> list[dict[str, Any]]:
+    """Name, ident and daemon flag of each started thread (for the supervisor)."""
+    return [
+        {"name": t.name, "ident": t.ident, "daemon": t.daemon}
+        for t in threading.enumerate()
+        if t.ident is not None
+    ]
+
+
 def thread_infos(
     classifier: CodeClassifier, *, exclude: Iterable[int] = (), only: Iterable[int] | None = None
 ) -> list[ThreadInfo]:

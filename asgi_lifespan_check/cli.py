@@ -20,19 +20,18 @@ from .errors import LifespanCheckError, SupervisorError, UsageError
 from .report import Report
 from .targets import parse_target
 
-EXIT_CODES_HELP = """\
-Exit codes: 0 passed (warnings allowed) · 1 the app failed a check · 2 usage error ·
-3 the target could not be loaded · 4 a hang (startup, shutdown or import timeout) ·
-5 the app's process crashed · 70 internal error of lifespan-check · 130 interrupted.
-"""
+# One line per paragraph: typer's help keeps source line breaks.
+EXIT_CODES_HELP = (
+    "Exit codes: 0 passed (warnings allowed); 1 the app failed a check; 2 usage error; "
+    "3 the target could not be loaded; 4 a hang (startup, shutdown or import timeout); "
+    "5 the app's process crashed; 70 internal error of lifespan-check; 130 interrupted."
+)
 
-HELP = f"""\
-Drive the ASGI lifespan of TARGET (module:attribute, as for uvicorn), time every phase,
-and explain what went wrong.
-
-Explain a finding code with: lifespan-check explain LC103
-
-{EXIT_CODES_HELP}"""
+HELP = (
+    "Drive the ASGI lifespan of TARGET (module:attribute, as for uvicorn), time every phase, "
+    "and explain what went wrong.\n\n"
+    "Explain a finding code with: lifespan-check explain LC103\n\n" + EXIT_CODES_HELP
+)
 
 
 class Format(StrEnum):
@@ -90,7 +89,10 @@ def main(
         ),
     ] = None,
     factory: Annotated[
-        bool, typer.Option("--factory", help="TARGET is a factory: call it with no arguments.")
+        bool,
+        typer.Option(
+            "--factory", metavar="", help="TARGET is a factory: call it with no arguments."
+        ),
     ] = False,
     startup_timeout: Annotated[
         float,
@@ -146,6 +148,7 @@ def main(
         bool,
         typer.Option(
             "--isolate/--no-isolate",
+            metavar="",
             help="Run the app in a child interpreter (default), or in-process "
             "(fastest, debugger-friendly, but cannot survive crashes or end a "
             "blocked loop at its deadline).",
@@ -171,7 +174,11 @@ def main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -291,7 +298,7 @@ def _explain(code: str) -> int:
         return 2
     typer.echo(f"{entry.code} · {entry.title} · default severity: {entry.severity}")
     if entry.outcome:
-        outcome = entry.outcome.replace("<phase>", "startup or shutdown")
+        outcome = entry.outcome.replace("<phase>-timeout", "startup-timeout or shutdown-timeout")
         typer.echo(f"When it is the first error: outcome {outcome}, exit code {entry.exit_code}.")
     typer.echo("")
     typer.echo(entry.explanation)
@@ -318,15 +325,19 @@ def run(argv: list[str], early: Any = None) -> int:
     """
     command = typer.main.get_command(app)
     try:
-        command.main(
+        result = command.main(
             args=argv,
             prog_name="lifespan-check",
-            standalone_mode=True,
+            standalone_mode=False,
             obj={"early": early},
         )
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        _notice("aborted")
+        return 130
+    except typer.exceptions.TyperException as exc:
+        return _usage_error(exc)
     except SupervisorError as exc:
         return _internal_error(exc)
     except LifespanCheckError as exc:
@@ -339,7 +350,18 @@ def run(argv: list[str], early: Any = None) -> int:
             from ._spawn import discard
 
             discard(early[1])
-    return 0
+    return result if isinstance(result, int) else 0
+
+
+def _usage_error(exc: Exception) -> int:
+    """A usage error as one paragraph: no usage dump, no box (typer's default has both)."""
+    format_message = getattr(exc, "format_message", None)
+    message = str(format_message() if callable(format_message) else exc)
+    # Validation messages come from pydantic inside typer; its prefix means nothing here.
+    message = message.replace("Value error, ", "")
+    if message:  # empty after --help was shown for a bare `lifespan-check`
+        _notice(f"error: {message} (see 'lifespan-check --help')")
+    return int(getattr(exc, "exit_code", 2))
 
 
 def _internal_error(exc: BaseException) -> int:

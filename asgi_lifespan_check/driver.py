@@ -9,6 +9,7 @@ watchdog thread takes over (see `watch.py`).
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import deque
@@ -41,6 +42,7 @@ class _Sent:
     t: float
     text: str | None
     stack: tuple[Frame, ...]
+    exc: BaseException | None = None  # what the app was handling when it sent this
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Driver:
             self.scope["state"] = self.state
         self._inbox: deque[str] = deque()
         self._answers: dict[str, _Sent] = {}
+        self._receive_stacks: dict[str, tuple[Frame, ...]] = {}
         self._violation: _Violation | None = None
         self._end: _AppEnd | None = None
         self._cancel_requested = False
@@ -120,6 +123,9 @@ class Driver:
             await self.runtime.wait(self._inbox_signal, None)
         kind = self._inbox.popleft()
         t = time.perf_counter()
+        self._receive_stacks[kind] = tuple(
+            stack_of(sys._getframe(1), self.classifier, stop=self._app_code)
+        )
         self.protocol.delivered(kind)
         if kind == protocol.SHUTDOWN:
             self._final_delivered = True
@@ -140,7 +146,8 @@ class Driver:
             if self._violation is None:
                 self._violation = _Violation(verdict.code, verdict.message, t, stack)
         else:
-            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack))
+            handling = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
+            self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handling))
         self._changed.set()
 
     async def _run_app(self) -> None:
@@ -292,6 +299,7 @@ class Driver:
                 "the app received lifespan.startup and returned without sending "
                 "lifespan.startup.complete or lifespan.startup.failed",
                 hint="send lifespan.startup.complete, then keep receiving until lifespan.shutdown",
+                **self._received_here(protocol.STARTUP),
             )
             self.recorder.phase_end("startup", end.t, "failed")
 
@@ -313,8 +321,6 @@ class Driver:
             return False
         if self._end is not None:
             self._ended_while_running(self._end)
-            if hold > 0:
-                self.recorder.phase_end("running", self._end.t, "failed")
             self._skip("shutdown")
             return False
         if hold > 0:
@@ -322,6 +328,12 @@ class Driver:
         return True
 
     def _ended_while_running(self, end: _AppEnd) -> None:
+        if self.options.hold <= 0:
+            # No --hold: the running phase was only the instant between the two events,
+            # but that is where the lifespan ended, so the report shows it.
+            done = self._answers[protocol.STARTUP_COMPLETE]
+            self.recorder.phase_start("running", done.t, None)
+        self.recorder.phase_end("running", end.t, "failed")
         if end.exc is not None:
             info = describe_exception(end.exc, self.classifier)
             message = (
@@ -395,6 +407,7 @@ class Driver:
                         end.t,
                         "the app received lifespan.shutdown and returned without sending "
                         "lifespan.shutdown.complete or lifespan.shutdown.failed",
+                        **self._received_here(protocol.SHUTDOWN),
                     )
                 self.recorder.phase_end("shutdown", end.t, "failed")
                 return
@@ -422,6 +435,11 @@ class Driver:
             await self._cancel()
         self.result.leftover_tasks = self.runtime.tasks(self._own_tasks())
 
+    def _received_here(self, kind: str) -> dict[str, Any]:
+        """Location arguments pointing at the receive() that got `kind` (never answered)."""
+        stack = self._receive_stacks.get(kind, ())
+        return {"location": innermost_user(stack), "stack": stack}
+
     def _own_tasks(self) -> list[Handle]:
         return [h for h in (self._task, self._beat_task) if h is not None]
 
@@ -429,25 +447,25 @@ class Driver:
 
     def _emit_failed_message(self, code: str, phase: str, sent: _Sent) -> None:
         text = sent.text or ""
-        summary = _last_line(text) if "Traceback (most recent call last)" in text else text
-        exc_info = None
-        if self._end is not None and self._end.exc is not None:
-            exc_info = describe_exception(self._end.exc, self.classifier)
+        is_traceback = _TRACEBACK_HEADER in text
+        summary = traceback_summary(text) if is_traceback else text
+        # The exception behind the message: the one the app raised right after sending it
+        # (Starlette), else the one it was handling when it sent it (Quart).
+        exc = self._end.exc if self._end is not None and self._end.exc is not None else sent.exc
+        exc_info = describe_exception(exc, self.classifier) if exc is not None else None
         stack: tuple[Frame, ...] = sent.stack
         if exc_info is not None and exc_info.location is not None:
             stack = exc_info.stack
-        elif "Traceback (most recent call last)" in text:
+        elif is_traceback:
             parsed = parse_traceback_text(text, self.classifier)
             if innermost_user(parsed) is not None:
                 stack = tuple(parsed)
         kind = f"lifespan.{phase}.failed"
         message = (
-            f"the app sent {kind}: {summary!r}"
-            if summary
-            else f"the app sent {kind} with no message"
+            f"the app sent {kind}: {summary}" if summary else f"the app sent {kind} with no message"
         )
-        if exc_info is not None and summary != exc_info.summary:
-            message += f" and raised {exc_info.summary}"
+        if exc_info is not None and exc_info.summary not in summary:
+            message += f"\n(while handling {exc_info.summary})"
         details: dict[str, Any] = {"failed_message": text}
         if exc_info is not None:
             details.update(exc_info.details())
@@ -732,9 +750,19 @@ def _is_cancellation(exc: BaseException) -> bool:
     return bool(leaves) and all(type(e).__name__ in ("CancelledError", "Cancelled") for e in leaves)
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+_TRACEBACK_HEADER = "Traceback (most recent call last)"
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:: .*)?$")
+
+
+def traceback_summary(text: str) -> str:
+    """The "Type: message" line of a formatted traceback, exception groups included."""
+    for raw in reversed(text.strip().splitlines()):
+        line = raw.strip().lstrip("|").strip()
+        if not line or line.startswith(("+-", "File ", "^", "~", "...", "During handling")):
+            continue
+        if _EXCEPTION_LINE.match(line) and not line.startswith(_TRACEBACK_HEADER):
+            return line
+    return text.strip().splitlines()[-1].strip() if text.strip() else ""
 
 
 def _ms(seconds: float) -> str:

@@ -115,6 +115,9 @@ The module imported fine, but the attribute named after the colon in TARGET does
 exist. Dotted attributes (module:container.app) are followed one part at a time, and the
 message names the exact part that is missing and the close names that do exist.
 
+Why it matters: a server given the same target refuses to start; in a container that is a
+crash loop whose log line is easy to miss.
+
 How to fix: use one of the suggested names, or point TARGET at the object that is your
 ASGI application (for FastAPI and Starlette, usually the object created with FastAPI() or
 Starlette()).
@@ -130,6 +133,9 @@ Starlette()).
 TARGET resolved to an object that is not an ASGI application: not callable, a WSGI
 application (environ, start_response), a module, a router without a __call__, or a
 callable with the wrong signature.
+
+Why it matters: servers either refuse such a target or start and fail on every request
+(a WSGI app under an ASGI server answers nothing).
 
 An ASGI 3 application is `async def app(scope, receive, send)` or an object whose
 __call__ is such a coroutine function. Legacy ASGI 2 double callables (app(scope) returning
@@ -151,6 +157,8 @@ factory, pass --factory.
 With --factory, TARGET is called with no arguments to build the application. The call
 raised an exception, returned an awaitable instead of an app, or returned something that
 is not an ASGI application.
+
+Why it matters: `uvicorn --factory` fails the same way, before serving anything.
 
 How to fix: the finding shows the exception and the line in your factory. Factories must
 be plain (not async) callables that need no arguments, as with uvicorn --factory.
@@ -245,6 +253,10 @@ A synchronous call held the event loop for longer than --block-threshold (defaul
 finding gives the blocking call's location in your code and how long the loop was blocked
 in each phase.
 
+Why it matters: while the loop is blocked, nothing else runs: no other startup task, no
+timeout, no health check answer. Servers start late without saying why, and under load the
+same call blocks every request.
+
 It is a warning when the phase still finished in time. When the phase deadline passes
 while the loop is blocked, it is an error and decides the outcome (a timeout): no
 in-process timeout can fire while the loop is blocked, so servers hang here, and
@@ -281,6 +293,9 @@ running until lifespan.shutdown arrives.
             """
 The application raised before its first receive() on the lifespan scope. Servers read this
 as "this app does not support lifespan" (Django's ASGI handler does this on purpose).
+
+Why it matters: servers then skip all startup and shutdown code without an error, so an app
+whose handlers are hidden behind a layer that rejects lifespan serves without its resources.
 
 With --lifespan auto (the default, as in uvicorn) this is a warning: servers go on and
 serve without running any startup or shutdown code. With --lifespan on it is an error, as
@@ -340,6 +355,13 @@ The check was interrupted (Ctrl+C) while a phase was running. The finding shows 
 app was at that moment: the lifespan coroutine's await chain and, if the event loop was
 blocked, the stack of the blocking call. The phase was cancelled and the report covers
 what had happened until then.
+
+Why it matters: a startup you had to interrupt is a startup that hangs; the location shows
+where, which is what a server would never tell you.
+
+How to fix: look at the reported line; give the awaited operation a timeout, or move the
+blocking call off the event loop. Run again with --startup-timeout to get an LC103 or LC104
+instead of interrupting.
 """,
         ),
         _code(
@@ -401,6 +423,9 @@ pools, flushing buffers), and make sure the tasks you wait for are told to stop.
             """
 The application received lifespan.shutdown and returned without sending
 lifespan.shutdown.complete or lifespan.shutdown.failed.
+
+Why it matters: servers cannot tell a clean shutdown from a broken one; some wait for the
+answer until their own timeout, delaying every restart.
 
 How to fix: send lifespan.shutdown.complete after cleanup, or lifespan.shutdown.failed
 with a message if cleanup failed.
@@ -469,6 +494,9 @@ line.
 The application called send() before its first receive(). The spec requires the app to
 receive lifespan.startup before answering it.
 
+Why it matters: the answer arrives before the question; servers handle it differently
+(an assertion error, a warning, or a startup that is believed complete before it ran).
+
 How to fix: await receive() first, check that the message is lifespan.startup, run the
 startup code, then send lifespan.startup.complete.
 """,
@@ -482,6 +510,9 @@ startup code, then send lifespan.startup.complete.
             """
 The application sent something that is not a valid ASGI message: not a mapping, a mapping
 without a "type" key, a non-string type, or a "message" field that is not a string.
+
+Why it matters: servers fail on it with errors (KeyError, AttributeError) that do not
+point at the line that sent it.
 
 How to fix: send a dict such as {"type": "lifespan.startup.failed", "message": "why"}.
 """,
@@ -550,6 +581,9 @@ The child interpreter running the app died from a signal (SIGSEGV, SIGABRT, SIGK
 a crash in a C extension, an abort(), or the out-of-memory killer. The finding names the
 signal, the phase reached, and the last Python stack seen (from faulthandler or the
 watchdog).
+
+Why it matters: under a server the whole server process dies with it, usually with no
+Python traceback at all.
 
 How to fix: look at the stack; crashes in C extensions are usually fixed by upgrading the
 extension or by not sharing its objects across threads or forks.

@@ -180,7 +180,8 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
     """Name, message, stack and user location of an exception (first leaf of a group)."""
     leaves = list(leaf_exceptions(exc))
     leaf = leaves[0] if leaves else exc
-    stack = traceback_frames(leaf.__traceback__, classifier)
+    # The traceback starts where we caught it: our own frames are not the app's story.
+    stack = list(below_tool(traceback_frames(leaf.__traceback__, classifier)))
     if isinstance(leaf, SyntaxError) and leaf.filename and leaf.lineno:
         # The SyntaxError's own position is the line to fix, not the import that compiled it.
         frame = make_frame(leaf.filename, leaf.lineno, "<module>", classifier)

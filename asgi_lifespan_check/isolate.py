@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._spawn import Spawned, send, start
+from .awaits import OWN_THREAD_PREFIX
 from .errors import SupervisorError
 from .events import Event, decode_lines
 from .model import Finding, Frame, Output, Severity
@@ -230,8 +231,10 @@ class Child:
             kind = event.get("kind")
             if kind in ("alive", "threads"):
                 for thread in event.get("threads") or ():
-                    self._threads[int(thread["ident"])] = str(thread["name"])
-                    self._daemons[int(thread["ident"])] = bool(thread.get("daemon"))
+                    ident = thread.get("ident")
+                    if isinstance(ident, int):  # a thread still starting has none yet
+                        self._threads[ident] = str(thread.get("name"))
+                        self._daemons[ident] = bool(thread.get("daemon"))
                 continue
             if kind == "meta":
                 self._t0 = event.get("t0", self._t0)
@@ -401,6 +404,8 @@ class Child:
         out = []
         for thread in threads:
             ident = thread["ident"]
+            if self._threads.get(ident, "").startswith(OWN_THREAD_PREFIX):
+                continue
             name = self._threads.get(ident) or (
                 "MainThread" if ident == self._main_thread else hex(ident)
             )

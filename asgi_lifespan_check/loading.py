@@ -63,17 +63,36 @@ class LoadedApp:
 
 
 def import_module(target: Target, classifier: CodeClassifier) -> ModuleType:
-    """Import the target's module; LC002 if it does not exist, LC003 if it raised."""
+    """Import the target's module; LC002 if it does not exist, LC003 if it raised,
+    LC602 if it called sys.exit() (a server's process would exit right there)."""
     try:
         return importlib.import_module(target.module)
     except ModuleNotFoundError as exc:
         if exc.name and _is_target_path(exc.name, target.module):
             raise LoadFailure(_module_not_found(target, exc.name)) from None
         raise LoadFailure(_import_raised(target, exc, classifier)) from None
+    except SystemExit as exc:
+        raise LoadFailure(_exited_at_import(target, exc, classifier)) from None
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise LoadFailure(_import_raised(target, exc, classifier)) from None
+
+
+def _exited_at_import(target: Target, exc: SystemExit, classifier: CodeClassifier) -> Finding:
+    info = describe_exception(exc, classifier)
+    status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    said = f" after printing {exc.code!r}" if isinstance(exc.code, str) else ""
+    return findings.make(
+        "LC602",
+        phase="import",
+        message=f"importing {target.module!r} called sys.exit(){said}: a server importing it "
+        f"would exit right there with status {status}",
+        location=info.location,
+        stack=info.stack,
+        hint="raise an exception instead, so the server can report what is wrong",
+        details={"status": status, **info.details()},
+    )
 
 
 def _is_target_path(missing: str, module: str) -> bool:

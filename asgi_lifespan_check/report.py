@@ -52,6 +52,7 @@ class Report:
     state_keys: tuple[str, ...] = ()
     output: Output = field(default_factory=Output)
     strict: bool = False
+    duration_s: float | None = None  # the whole run, grace periods included
 
     def __repr__(self) -> str:
         # Short, because pytest prints it in assertion messages (`assert report.passed`).
@@ -72,6 +73,9 @@ class Report:
 
     @property
     def total_s(self) -> float:
+        """The run's wall time when known, else the sum of its phases."""
+        if self.duration_s is not None:
+            return self.duration_s
         return sum(p.duration_s or 0.0 for p in self.phases)
 
     def codes(self) -> list[str]:
@@ -101,6 +105,7 @@ class Report:
             "state_keys": list(self.state_keys),
             "output": self.output.to_dict(),
             "strict": self.strict,
+            "duration_s": self.duration_s,
         }
 
     @classmethod
@@ -129,6 +134,7 @@ class Report:
             state_keys=tuple(data.get("state_keys") or ()),
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
+            duration_s=data.get("duration_s"),
         )
 
 
@@ -175,6 +181,7 @@ def build(
     messages: list[Message] = []
     state_keys: list[str] = []
     finished = False
+    done_t: float | None = None
     for event in events:
         kind = event.get("kind")
         if kind == "meta":
@@ -197,6 +204,7 @@ def build(
             state_keys = [str(k) for k in event.get("keys") or ()]
         elif kind == "done":
             finished = True
+            done_t = event.get("t")
     found.extend(extra)
 
     phases = []
@@ -239,6 +247,7 @@ def build(
         state_keys=tuple(state_keys),
         output=output or Output(),
         strict=strict,
+        duration_s=done_t,
     )
 
 

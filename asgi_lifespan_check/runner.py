@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import findings
-from .awaits import TaskInfo, ThreadInfo, thread_infos
+from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
 from .frames import CodeClassifier, below_tool, innermost_user
@@ -105,6 +105,8 @@ class Runner:
                 self.classifier = self.classifier.with_root(package_dir)
                 self.watchdog.classifier = self.classifier
                 obj = resolve_attribute(module, target)
+                # Without a factory, a wrong kind of object is part of a failed import.
+                loaded = None if options.factory else as_asgi(obj, target)
             except LoadFailure as failure:
                 self._fail("import", failure.finding)
                 return None
@@ -118,14 +120,9 @@ class Runner:
                     self._fail("factory", failure.finding)
                     return None
                 self.recorder.phase_end("factory", time.perf_counter(), "ok")
-            else:
-                try:
-                    loaded = as_asgi(obj, target)
-                except LoadFailure as failure:
-                    self._fail(None, failure.finding)
-                    return None
         finally:
             self.watchdog.enter_phase("loaded", None, loop=False)
+        assert loaded is not None
         self.recorder.meta(interface=loaded.interface, app_type=loaded.app_type)
         return loaded
 
@@ -223,15 +220,7 @@ class Runner:
     def finish(self) -> None:
         self.watchdog.stop()
         # Names of live threads, for the supervisor in case they keep the process alive.
-        self.recorder.emit(
-            {
-                "kind": "threads",
-                "threads": [
-                    {"name": t.name, "ident": t.ident, "daemon": t.daemon}
-                    for t in threading.enumerate()
-                ],
-            }
-        )
+        self.recorder.emit({"kind": "threads", "threads": thread_names()})
         self.recorder.done()
         if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
             del sys.path[0]

@@ -27,7 +27,7 @@ RAW = [PYTHON, str(ROOT / "scripts" / "raw_driver.py")]
 CHECK = [str(BIN / "lifespan-check"), "--format", "json"]
 
 APPS = {
-    "trivial": '''
+    "trivial": """
 async def app(scope, receive, send):
     while True:
         message = await receive()
@@ -36,8 +36,8 @@ async def app(scope, receive, send):
         else:
             await send({"type": "lifespan.shutdown.complete"})
             return
-''',
-    "fastapi": '''
+""",
+    "fastapi": """
 from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
@@ -50,7 +50,7 @@ app = FastAPI(lifespan=lifespan)
 @app.get("/")
 async def home():
     return {}
-''',
+""",
 }
 
 
@@ -95,7 +95,7 @@ def bench(name: str, source: str, rounds: int) -> None:
     for variant in chosen:
         median = statistics.median(times[variant.name])
         spread = f"{min(times[variant.name]) * 1000:.0f}-{max(times[variant.name]) * 1000:.0f}"
-        print(f"  {variant.name:<30} {median * 1000:7.1f} ms  ×{median / base:5.2f}  ({spread} ms)")
+        print(f"  {variant.name:<30} {median * 1000:7.1f} ms  x{median / base:5.2f}  ({spread} ms)")
 
 
 def main() -> None:

@@ -1,0 +1,14 @@
+"""Objects that are not ASGI applications, one attribute each."""
+
+import os as a_module
+
+from starlette.applications import Starlette
+
+nothing = None
+number = 42
+starlette_class = Starlette
+
+
+def wsgi_app(environ, start_response):
+    start_response("200 OK", [])
+    return [b"hello"]

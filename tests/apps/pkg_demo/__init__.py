@@ -1,0 +1,1 @@
+"""A package whose app lives in pkg_demo.main."""

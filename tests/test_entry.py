@@ -1,0 +1,184 @@
+"""The installed entry points as real subprocesses: `lifespan-check` and `python -m`."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import APPS, Run, marker, phase, run_cli
+
+OK = "ok:app"
+RAISES = "startup_raises:app"
+
+
+@pytest.mark.parametrize(
+    ("target", "exit_code", "outcome"),
+    [pytest.param(OK, 0, "ok", id="ok"), pytest.param(RAISES, 1, "startup-failed", id="fails")],
+)
+def test_console_script_prints_one_json_document_and_exits_with_its_code(
+    target: str, exit_code: int, outcome: str
+) -> None:
+    """`lifespan-check --format json` prints exactly one JSON document and exits with its code."""
+    run = run_cli(["--app-dir", "tests/apps", target])
+    assert run.rc == exit_code
+    assert run.report["exit_code"] == exit_code
+    assert run.report["outcome"] == outcome
+    assert run.report["target"] == target
+    assert run.stdout.endswith("}\n")
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    """`python -m asgi_lifespan_check` gives the same report and status as the script."""
+    run = run_cli(["--app-dir", "tests/apps", RAISES], module=True)
+    assert run.rc == 1
+    assert run.report["outcome"] == "startup-failed"
+    assert run.codes == ["LC101"]
+    assert run.finding("LC101")["location"]["line"] == marker("startup_raises", "raise")
+
+
+def test_explain_subcommand_prints_the_explanation() -> None:
+    """`lifespan-check explain LC103` works as a subcommand beside the main form."""
+    run = run_cli(["explain", "LC103"], json_output=False)
+    assert run.rc == 0
+    assert run.stdout.startswith("LC103 · Startup timed out")
+    assert "How to fix" in run.stdout
+
+
+def test_explain_without_a_code_lists_the_codes() -> None:
+    """`lifespan-check explain` alone lists every code."""
+    run = run_cli(["explain"], json_output=False)
+    assert run.rc == 0
+    assert "LC101" in run.stdout
+    assert "LC602" in run.stdout
+
+
+def test_version_through_the_entry_point() -> None:
+    """`lifespan-check --version` prints the version and exits 0."""
+    run = run_cli(["--version"], json_output=False)
+    assert run.rc == 0
+    assert run.stdout.startswith("lifespan-check ")
+
+
+def test_malformed_target_exits_2_without_a_report() -> None:
+    """A malformed target through the entry point exits 2, prints nothing on stdout."""
+    run = run_cli(["--format", "json", "app"], json_output=False)
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert "there is no ':'" in " ".join(run.stderr.replace("│", " ").split())
+
+
+def test_missing_env_file_exits_2_through_the_entry_point() -> None:
+    """A missing --env-file exits 2 through the entry point too, with no report."""
+    run = run_cli(["--format", "json", "--env-file", "missing.env", OK], json_output=False)
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert "missing.env" in run.stderr
+
+
+def test_app_dir_defaults_to_the_working_directory() -> None:
+    """Without --app-dir the target is imported from the current directory, as uvicorn does."""
+    run = run_cli([OK], cwd=APPS)
+    assert run.rc == 0
+    assert run.report["outcome"] == "ok"
+
+
+def test_relative_app_dir_is_resolved_from_the_working_directory(tmp_path: Path) -> None:
+    """A relative --app-dir is taken from the working directory, like any relative path."""
+    assert run_cli(["--app-dir", "tests/apps", "pkg_demo.main:app"]).rc == 0
+    assert run_cli(["--app-dir", "apps", "pkg_demo.main:app"], cwd=APPS.parent).rc == 0
+    elsewhere = run_cli(["--app-dir", "tests/apps", OK], cwd=tmp_path, json_output=False)
+    assert elsewhere.rc == 2
+    assert "tests/apps" in elsewhere.stderr
+
+
+def test_app_dir_comes_first_on_sys_path(tmp_path: Path) -> None:
+    """A module in --app-dir wins over a module of the same name in the working directory."""
+    (tmp_path / "ok.py").write_text(
+        "async def app(scope, receive, send):\n"
+        "    await receive()\n"
+        "    await send({'type': 'lifespan.startup.failed', 'message': 'the wrong ok.py'})\n"
+    )
+    assert run_cli([OK], cwd=tmp_path).report["outcome"] == "startup-failed"
+    run = run_cli(["--app-dir", str(APPS), OK], cwd=tmp_path)
+    assert run.rc == 0
+    assert run.report["outcome"] == "ok"
+
+
+def test_env_file_is_loaded_before_the_import(tmp_path: Path) -> None:
+    """--env-file sets variables before the app module reads them at import time."""
+    env_file = tmp_path / "app.env"
+    env_file.write_text("# settings for the test\nLC_TEST_GREETING=hello-from-env\n")
+    run = run_cli(["--app-dir", str(APPS), "--env-file", "app.env", "env_app:app"], cwd=tmp_path)
+    assert run.rc == 0, run.codes
+    assert "greeting=hello-from-env" in run.report["output"]["stdout"]
+
+
+def test_factory_is_called_and_timed() -> None:
+    """--factory calls the target and reports a timed "factory" phase."""
+    run = run_cli(["--app-dir", str(APPS), "--factory", "factories:create_app"])
+    assert run.rc == 0
+    factory = phase(run.report, "factory")
+    assert factory["status"] == "ok"
+    assert factory["duration_s"] >= 0.2
+
+
+def test_hold_adds_a_running_phase() -> None:
+    """--hold keeps the app running and reports a timed "running" phase."""
+    run = run_cli(["--app-dir", str(APPS), "--hold", "0.2", OK])
+    assert run.rc == 0
+    running = phase(run.report, "running")
+    assert running["status"] == "ok"
+    assert running["duration_s"] >= 0.2
+
+
+@pytest.mark.parametrize("isolate", ["--isolate", "--no-isolate"])
+def test_app_output_never_reaches_stdout(isolate: str) -> None:
+    """An app printing to stdout and stderr leaves stdout one JSON document; its output is kept."""
+    run = run_cli([isolate, "--app-dir", str(APPS), "noisy:app"])
+    assert run.rc == 0
+    output = run.report["output"]
+    assert output["stdout"] == (
+        'noisy: importing the app module\n{"not": "the report"}\nnoisy: bye\n'
+    )
+    assert "noisy: import-time warning" in output["stderr"]
+    assert "noisy: startup on stderr" in output["stderr"]
+    assert "noisy:" not in run.stderr
+
+
+# The same verdicts in-process ---------------------------------------------------------
+
+NON_CRASH = [
+    (OK,),
+    (RAISES,),
+    ("startup_failed_message:app",),
+    ("startup_hang:app", "--startup-timeout", "0.3"),
+    ("protocol_duplicate:app",),
+    ("lifespan_unsupported:app",),
+    ("dies_while_running:app", "--hold", "0.3"),
+    ("import_raises:app",),
+]
+
+
+def verdict(run: Run) -> tuple[object, ...]:
+    """What must not depend on isolation: status, outcome, codes and locations."""
+    locations = [
+        (f["code"], f["location"]["line"] if f["location"] else None)
+        for f in run.report["findings"]
+    ]
+    return (run.rc, run.report["outcome"], run.report["passed"], locations)
+
+
+@pytest.mark.parametrize("case", NON_CRASH, ids=lambda case: case[0])
+def test_no_isolate_gives_the_same_verdict(case: tuple[str, ...]) -> None:
+    """--no-isolate reaches the same outcome, codes and locations as an isolated run."""
+    target, *options = case
+    with ThreadPoolExecutor(2) as pool:
+        isolated, in_process = pool.map(
+            lambda mode: run_cli([mode, "--app-dir", str(APPS), *options, target]),
+            ["--isolate", "--no-isolate"],
+        )
+    assert isolated.report["environment"]["isolated"] is True
+    assert in_process.report["environment"]["isolated"] is False
+    assert verdict(in_process) == verdict(isolated)

@@ -1,0 +1,67 @@
+"""Real frameworks as targets: FastAPI, Starlette, Litestar and Quart, passing and failing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import assert_points_at, check, phase
+
+
+@pytest.mark.parametrize(
+    ("module", "state_keys"),
+    [
+        pytest.param("fastapi_ok", ["pool"], id="fastapi"),
+        pytest.param("starlette_ok", ["settings"], id="starlette"),
+        pytest.param("litestar_ok", [], id="litestar"),
+        pytest.param("quart_ok", [], id="quart"),
+    ],
+)
+def test_framework_app_with_a_clean_lifespan_passes(module: str, state_keys: list[str]) -> None:
+    """A framework app whose startup and shutdown work passes with no findings."""
+    run = check(f"{module}:app")
+    assert run.rc == 0
+    assert run.report["outcome"] == "ok"
+    assert run.report["passed"] is True
+    assert run.report["interface"] == "asgi3"
+    assert run.codes == []
+    assert phase(run.report, "startup")["status"] == "ok"
+    assert phase(run.report, "shutdown")["status"] == "ok"
+    assert run.report["state_keys"] == state_keys
+
+
+FAILING = [
+    pytest.param("fastapi_lifespan_raises", "ConnectionRefusedError", id="fastapi-lifespan"),
+    pytest.param("fastapi_on_event_raises", "pool size must be positive", id="fastapi-on-event"),
+    pytest.param("starlette_lifespan_raises", "ConnectionRefusedError", id="starlette-lifespan"),
+    pytest.param("litestar_startup_raises", "litestar pool failed to open", id="litestar"),
+    pytest.param("quart_before_serving_raises", "quart pool failed to open", id="quart"),
+]
+
+
+@pytest.mark.parametrize(("module", "named"), FAILING)
+def test_framework_startup_failure_is_one_finding(module: str, named: str) -> None:
+    """A framework reporting a failed startup gives one startup-failed finding naming the error."""
+    run = check(f"{module}:app")
+    assert run.rc == 1
+    assert run.report["outcome"] == "startup-failed"
+    assert run.codes == ["LC102"]
+    finding = run.finding("LC102")
+    assert named in finding["message"]
+    assert phase(run.report, "startup")["status"] == "failed"
+    assert phase(run.report, "shutdown")["status"] == "skipped"
+
+
+@pytest.mark.parametrize(("module", "named"), FAILING)
+def test_framework_startup_failure_points_at_the_users_line(module: str, named: str) -> None:
+    """The finding points at the line in the user's code that raised, not the framework's."""
+    run = check(f"{module}:app")
+    assert_points_at(run.finding("LC102"), module, "raise")
+
+
+@pytest.mark.parametrize(("module", "named"), FAILING)
+def test_framework_failure_headline_is_the_exception(module: str, named: str) -> None:
+    """The finding's first line names the exception, not a line of traceback decoration."""
+    headline = check(f"{module}:app").finding("LC102")["message"].splitlines()[0]
+    assert named in headline
+    assert "Traceback" not in headline
+    assert "+---" not in headline

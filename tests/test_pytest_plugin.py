@@ -172,7 +172,7 @@ def test_the_fixture_passes_and_fails_with_the_report(project: pytest.Pytester) 
     assert (
         "E       LC102 error [startup] Startup failed (lifespan.startup.failed): the app " in failed
     )
-    assert "'ConnectionRefusedError: connection to db.internal:5432 refused'" in failed
+    assert "ConnectionRefusedError: connection to db.internal:5432 refused" in failed
     assert f"E           at service.py:{line_of('raise')} in connect" in failed
     assert "lifespan_check = <lifespan_check fixture>" in failed
 

@@ -80,7 +80,8 @@ async def check(
     The app is driven on the running event loop of the caller. `backend=None` means the
     caller's async library; naming the other one runs the check on a loop of its own in
     a worker thread. `isolate=True` runs a string target in a child interpreter, as the
-    command line does (a worker thread supervises it, the caller's loop stays free).
+    command line does (a worker thread supervises it, the caller's loop stays free, and
+    cancelling the caller kills the child at once).
 
     The options mirror the command line's: timeouts and `hold` in seconds, `lifespan`
     "auto" or "on", `app_dir` (default: the current directory), `env_file`, `factory`
@@ -113,7 +114,9 @@ async def check(
         ignore=ignore,
         name=name,
     )
-    if request.isolate or request.run.backend != here:
+    if request.isolate:
+        return await _isolated_from_async(request)
+    if request.run.backend != here:
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(_run_sync, request)
@@ -265,7 +268,29 @@ def _request(
     )
 
 
-def _run_sync(request: _Request) -> Report:
+async def _isolated_from_async(request: _Request) -> Report:
+    """An isolated check supervised by a worker thread, killed if the caller cancels.
+
+    The child is started here, so a cancelled caller can kill it at once instead of
+    waiting for the check's own timeouts; the abandoned thread then sees it gone.
+    """
+    import functools
+
+    import anyio.to_thread
+
+    from .isolate import Child
+
+    assert request.load is not None
+    child = Child(request.load)
+    supervise = functools.partial(_run_sync, request, child)
+    try:
+        return await anyio.to_thread.run_sync(supervise, abandon_on_cancel=True)
+    except BaseException:
+        child.kill()
+        raise
+
+
+def _run_sync(request: _Request, child: Child | None = None) -> Report:
     """Run a request on a loop of its own (or in a child), in the calling thread."""
     if request.isolate:
         assert request.load is not None
@@ -273,6 +298,7 @@ def _run_sync(request: _Request) -> Report:
             request.load,
             request.run,
             isolate=True,
+            prespawned=child,
             strict=request.strict,
             ignore=request.ignore,
             sigint=False,

@@ -21,6 +21,7 @@ from asgi_lifespan_check import (
     check_sync,
 )
 from tests.api_support import APPS, app, app_module, marker
+from tests.helpers import survivors
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -307,6 +308,20 @@ async def test_cancelling_a_check_stops_the_app(anyio_backend: str) -> None:
     assert not [n for n in names if n.startswith("lifespan-check-")]
     if anyio_backend == "asyncio":
         assert asyncio.all_tasks() == before
+
+
+@pytest.mark.anyio
+async def test_cancelling_an_isolated_check_kills_its_child(
+    anyio_backend: str, run_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller's timeout ends an isolated hanging check at once, and its child with it."""
+    monkeypatch.setenv("LC_TEST_RUN", run_token)
+    started = time.monotonic()
+    with anyio.move_on_after(1.0) as scope:
+        await check("api_hang:app", app_dir=APPS, isolate=True, startup_timeout=30)
+    assert scope.cancelled_caught
+    assert time.monotonic() - started < 10  # a bound: the child's own timeout is 30 s
+    assert survivors(run_token) == []
 
 
 def test_check_outside_asyncio_and_trio_is_refused() -> None:

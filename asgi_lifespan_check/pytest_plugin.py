@@ -57,7 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--lifespan-check-app-dir",
         dest="lifespan_check_app_dir",
         metavar="DIR",
-        help="Directory put first on sys.path to import the targets (default: rootdir).",
+        help="Directory put first on sys.path to import the targets (default: the ini "
+        "file's directory, else the rootdir).",
     )
     group.addoption(
         "--lifespan-check-timeout",
@@ -130,12 +131,13 @@ def _settings(config: pytest.Config) -> ItemSettings:
         if raw is None:
             raw = str(config.getini(f"lifespan_check_{setting}")).strip() or None
             source = f"ini option lifespan_check_{setting}"
+        wrong = pytest.UsageError(f"{source}: {raw!r} is not a number of seconds >= 0")
         try:
             value = None if raw is None else float(raw)
         except ValueError:
-            value = -1.0
-        if value is not None and not value >= 0:
-            raise pytest.UsageError(f"{source}: {raw!r} is not a number of seconds >= 0")
+            raise wrong from None
+        if value is not None and not value >= 0:  # negative or NaN
+            raise wrong
         values[setting] = value
     app_dir = config.getoption("lifespan_check_app_dir")
     if app_dir is not None:
@@ -202,12 +204,12 @@ class LifespanCheckItem(pytest.Item):
         from .api import check_sync
         from .assertions import assert_lifespan_ok
 
-        options: CheckOptions = {"isolate": True, "app_dir": self.settings.app_dir}
-        if self.settings.timeout is not None:
-            options["startup_timeout"] = options["shutdown_timeout"] = self.settings.timeout
+        settings = self.settings
+        options: CheckOptions = {"isolate": True, "app_dir": settings.app_dir}
+        if settings.timeout is not None:
+            options["startup_timeout"] = options["shutdown_timeout"] = settings.timeout
         report = check_sync(self.target, **options)
         self.user_properties.append(("lifespan_check_outcome", report.outcome))
-        settings = self.settings
         assert_lifespan_ok(
             report,
             max_startup=settings.max_startup,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ._spawn import Spawned
 
 # Options that take a value, and flags. The CLI module is the source of truth;
-# tests/test_entry.py checks that these tables match it.
+# tests/test_entry_options.py checks that these tables match it.
 VALUE_OPTIONS = frozenset(
     {
         "--app-dir",
@@ -32,13 +32,45 @@ VALUE_OPTIONS = frozenset(
         "-f",
         "--block-threshold",
         "--explain",
+        "--config",
+        "--jobs",
+        "-j",
+        "--repeat",
+        "--max-import",
+        "--max-startup",
+        "--max-shutdown",
+        "--max-total",
+        "--budget-severity",
+        "--baseline",
+        "--save-baseline",
+        "--tolerance",
+        "--baseline-floor",
+        "--ignore",
+        "--json",
+        "--junit-xml",
+        "--probe",
+        "--probe-status",
+        "--probe-timeout",
     }
 )
-FLAG_OPTIONS = frozenset({"--factory", "--isolate", "--no-isolate", "--version", "--help", "-h"})
+FLAG_OPTIONS = frozenset(
+    {
+        "--factory",
+        "--isolate",
+        "--no-isolate",
+        "--version",
+        "--help",
+        "-h",
+        "--no-config",
+        "--strict",
+        "--no-strict",
+    }
+)
 
 
-def prescan(argv: list[str]) -> dict[str, object] | None:
-    """The load options argv asks for, or None when they are not certain from a quick look."""
+def prescan(argv: list[str], cwd: str | None = None) -> list[dict[str, object]] | None:
+    """The load options of the first child of each target argv (and the config) asks for,
+    at most --jobs of them; None when they are not certain from a quick look."""
     values: dict[str, str] = {}
     flags: set[str] = set()
     positionals: list[str] = []
@@ -62,37 +94,64 @@ def prescan(argv: list[str]) -> dict[str, object] | None:
                 return None
         else:
             positionals.append(arg)
-    if len(positionals) != 1 or "--explain" in values or flags & {"--help", "-h", "--version"}:
+    if "--explain" in values or flags & {"--help", "-h", "--version"}:
         return None
     if "--no-isolate" in flags and "--isolate" not in flags:
         return None
+    cli: dict[str, object] = {}
     try:
-        import_timeout = float(values.get("--import-timeout", "60"))
+        if "--import-timeout" in values:
+            cli["import-timeout"] = float(values["--import-timeout"])
+        jobs = int(values.get("--jobs", values.get("-j", "0")))
     except ValueError:
         return None
-    return {
-        "target": positionals[0],
-        "app_dir": values.get("--app-dir", "."),
-        "env_file": values.get("--env-file"),
-        "factory": "--factory" in flags,
-        "import_timeout": import_timeout,
-    }
-
-
-def _speculate(argv: list[str]) -> tuple[dict[str, object], Spawned] | None:
-    """Start the child for what argv most likely asks, before anything heavy is imported."""
-    plan = prescan(argv)
-    if plan is None or ":" not in str(plan["target"]):
-        return None
-    env_file = plan["env_file"]
-    if env_file is not None and not os.path.isfile(str(env_file)):
-        return None
-    from ._spawn import start
+    for option in ("--app-dir", "--env-file"):
+        if option in values:
+            cli[option[2:]] = values[option]
+    if "--factory" in flags:
+        cli["factory"] = True
+    from . import config as configuration
+    from .errors import ConfigError
 
     try:
-        return plan, start(plan)
-    except OSError:
-        return None  # the real run will start one and report properly
+        if "--no-config" in flags:
+            found = None
+        elif "--config" in values:
+            found = configuration.load(values["--config"], explicit=True)
+        else:
+            found = configuration.discover(cwd or os.getcwd())
+    except ConfigError:
+        return None  # the real run reports it
+    if found is not None and found.values.get("isolate") is False and "--isolate" not in flags:
+        return None
+    targets = list(dict.fromkeys(positionals)) or list(configuration.targets_of({}, found))
+    if not targets:
+        return None
+    if found is not None and not jobs:
+        jobs = int(found.values.get("jobs") or 0)
+    jobs = jobs or os.cpu_count() or 1
+    return [configuration.load_plan(target, cli, found) for target in targets[:jobs]]
+
+
+def _speculate(argv: list[str]) -> list[tuple[dict[str, object], Spawned]]:
+    """Start the children for what argv most likely asks, before anything heavy is imported."""
+    plans = prescan(argv)
+    started: list[tuple[dict[str, object], Spawned]] = []
+    if not plans:
+        return started
+    from ._spawn import start
+
+    for plan in plans:
+        if ":" not in str(plan["target"]):
+            continue
+        env_file = plan["env_file"]
+        if env_file is not None and not os.path.isfile(str(env_file)):
+            continue
+        try:
+            started.append((plan, start(plan)))
+        except OSError:
+            break  # the real run will start them and report properly
+    return started
 
 
 def main() -> None:

@@ -15,10 +15,8 @@ import typer
 
 from . import findings
 from ._version import __version__
-from .api import execute
 from .errors import LifespanCheckError, SupervisorError, UsageError
 from .report import Report
-from .targets import parse_target
 
 # One line per paragraph: typer's help keeps source line breaks.
 EXIT_CODES_HELP = (
@@ -28,16 +26,27 @@ EXIT_CODES_HELP = (
 )
 
 HELP = (
-    "Drive the ASGI lifespan of TARGET (module:attribute, as for uvicorn), time every phase, "
-    "and explain what went wrong.\n\n"
-    "Explain a finding code with: lifespan-check explain LC103\n\n" + EXIT_CODES_HELP
+    "Drive the ASGI lifespan of each TARGET (module:attribute, as for uvicorn), time every "
+    "phase, and explain what went wrong. Without TARGET, the targets listed in "
+    "[tool.lifespan-check] in pyproject.toml are checked.\n\n"
+    "Explain a finding code with: lifespan-check explain LC103\n\n"
+    + EXIT_CODES_HELP
+    + "\n\nWith several targets the exit code is the worst of theirs, in this order: "
+    "130 > 5 > 4 > 3 > 1 > 0."
 )
 
 
 class Format(StrEnum):
     rich = "rich"
     json = "json"
+    junit = "junit"
+    github = "github"
     text = "text"
+
+
+class BudgetSeverity(StrEnum):
+    error = "error"
+    warning = "warning"
 
 
 class Lifespan(StrEnum):
@@ -59,17 +68,19 @@ def _version(value: bool) -> None:
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 
-@app.command(
-    help=HELP, context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=True
-)
+GATE = "CI gate"
+
+
+@app.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 def main(
     ctx: typer.Context,
-    target: Annotated[
-        str | None,
+    targets: Annotated[
+        list[str] | None,
         typer.Argument(
             metavar="TARGET",
             show_default=False,
-            help="The app to check, as module:attribute (e.g. app.main:app).",
+            help="The apps to check, as module:attribute (e.g. app.main:app). Default: "
+            "targets from [tool.lifespan-check].",
         ),
     ] = None,
     app_dir: Annotated[
@@ -162,6 +173,209 @@ def main(
             help="Report the event loop as blocked (LC104) past this long.",
         ),
     ] = 0.25,
+    config_file: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            show_default=False,
+            help="Read [tool.lifespan-check] from FILE instead of the pyproject.toml found "
+            "from the current directory upwards.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    no_config: Annotated[
+        bool,
+        typer.Option(
+            "--no-config", help="Ignore [tool.lifespan-check] entirely.", rich_help_panel=GATE
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            show_default=False,
+            help="Run up to N checks at once, each in its own process (default: CPU count).",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    repeat: Annotated[
+        int,
+        typer.Option(
+            "--repeat",
+            metavar="N",
+            min=1,
+            help="Run each check N times, each in a fresh process: min/median/max per phase, "
+            "budgets on the median, LC511 when the verdicts differ.",
+            rich_help_panel=GATE,
+        ),
+    ] = 1,
+    max_import: Annotated[
+        float | None,
+        typer.Option(
+            "--max-import",
+            metavar="SECONDS",
+            min=0,
+            show_default=False,
+            help="Budget for the import (and factory call): LC501 when over.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    max_startup: Annotated[
+        float | None,
+        typer.Option(
+            "--max-startup",
+            metavar="SECONDS",
+            min=0,
+            show_default=False,
+            help="Budget for the startup: LC502 when over.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    max_shutdown: Annotated[
+        float | None,
+        typer.Option(
+            "--max-shutdown",
+            metavar="SECONDS",
+            min=0,
+            show_default=False,
+            help="Budget for the shutdown: LC503 when over.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    max_total: Annotated[
+        float | None,
+        typer.Option(
+            "--max-total",
+            metavar="SECONDS",
+            min=0,
+            show_default=False,
+            help="Budget for import + startup + shutdown: LC504 when over.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    budget_severity: Annotated[
+        BudgetSeverity,
+        typer.Option(
+            "--budget-severity",
+            help="Severity of budget and baseline findings (LC501-LC505).",
+            rich_help_panel=GATE,
+        ),
+    ] = BudgetSeverity.error,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            show_default=False,
+            help="Compare with the phase times saved in FILE: LC505 for a phase slower by "
+            "more than --tolerance and --baseline-floor.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    save_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--save-baseline",
+            metavar="FILE",
+            show_default=False,
+            help="Save this run's phase times (medians with --repeat) to FILE.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    tolerance: Annotated[
+        str,
+        typer.Option(
+            "--tolerance",
+            metavar="PERCENT",
+            help="How much slower than the baseline a phase may get, e.g. 20%.",
+            rich_help_panel=GATE,
+        ),
+    ] = "20%",
+    baseline_floor: Annotated[
+        float,
+        typer.Option(
+            "--baseline-floor",
+            metavar="SECONDS",
+            min=0,
+            help="A phase must also be this much slower than the baseline to count.",
+            rich_help_panel=GATE,
+        ),
+    ] = 0.05,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Warnings fail the check too (exit 1).",
+            rich_help_panel=GATE,
+        ),
+    ] = False,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore",
+            metavar="CODES",
+            show_default=False,
+            help="Finding codes to ignore, comma-separated (repeatable). Ignored findings are "
+            "still listed as ignored in JSON.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    json_file: Annotated[
+        str | None,
+        typer.Option(
+            "--json",
+            metavar="FILE",
+            show_default=False,
+            help="Also write the JSON report to FILE.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    junit_xml: Annotated[
+        str | None,
+        typer.Option(
+            "--junit-xml",
+            metavar="FILE",
+            show_default=False,
+            help="Also write a JUnit XML report to FILE.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    probe: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--probe",
+            metavar="'METHOD /PATH'",
+            show_default=False,
+            help="Between startup and shutdown, send this request through the app in memory "
+            "(repeatable): LC510 when it fails.",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    probe_status: Annotated[
+        str | None,
+        typer.Option(
+            "--probe-status",
+            metavar="STATUS",
+            show_default=False,
+            help="Statuses a probe may answer, e.g. 200 or 200,204 or 2xx (default: any 2xx "
+            "or 3xx).",
+            rich_help_panel=GATE,
+        ),
+    ] = None,
+    probe_timeout: Annotated[
+        float,
+        typer.Option(
+            "--probe-timeout",
+            metavar="SECONDS",
+            min=0,
+            help="How long each probe may take.",
+            rich_help_panel=GATE,
+        ),
+    ] = 10.0,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -184,72 +398,157 @@ def main(
 ) -> None:
     if explain is not None:
         raise typer.Exit(_explain(explain))
-    if target is None:
-        raise typer.BadParameter("a TARGET such as app.main:app is required", param_hint="TARGET")
+    from .errors import ConfigError, TargetError
+    from .settings import read_config, resolve
+
+    cli = _typed(ctx, locals())
+    config = read_config(os.getcwd(), config_file, no_config)
     try:
-        parse_target(target)
-    except UsageError as exc:
+        plan = resolve(cli, config)
+    except ConfigError:
+        raise
+    except TargetError as exc:
         raise typer.BadParameter(str(exc), param_hint="TARGET") from None
-    if env_file is not None and not os.path.isfile(env_file):
-        raise typer.BadParameter(
-            f"{env_file!r} does not exist or is not a file", param_hint="--env-file"
-        )
-    if not os.path.isdir(app_dir):
-        raise typer.BadParameter(f"{app_dir!r} is not a directory", param_hint="--app-dir")
-
-    from .options import DriveOptions, LoadOptions, RunOptions
-
-    load = LoadOptions(
-        target=target,
-        app_dir=app_dir,
-        env_file=env_file,
-        factory=factory,
-        import_timeout=import_timeout,
-    )
-    run = RunOptions(
-        backend=backend.value,
-        block_threshold=block_threshold,
-        drive=DriveOptions(
-            startup_timeout=startup_timeout,
-            shutdown_timeout=shutdown_timeout,
-            hold=hold,
-            lifespan=lifespan.value,
-        ),
-    )
-    chosen = fmt.value if fmt is not None else _default_format()
-    prespawned = _adopt((ctx.obj or {}).get("early"), load) if isolate else None
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    chosen = plan.outputs.format or _default_format()
 
     def deadline_exit(report: Report) -> None:
         # In-process, a blocked main thread cannot return to us: report from here and go.
-        _emit(report, chosen)
-        with contextlib.suppress(OSError, ValueError):
-            sys.stdout.flush()
+        from .results import Results
+
+        _write_outputs(Results((report,)), plan, chosen)
         os._exit(report.exit_code)
 
+    from . import gate
+
     try:
-        report = execute(
-            load,
-            run,
-            isolate=isolate,
-            prespawned=prespawned,
-            capture_output=not isolate,
+        results = gate.run(
+            plan,
+            early=(ctx.obj or {}).get("early"),
             notice=_notice,
-            deadline_exit=None if isolate else deadline_exit,
+            deadline_exit=deadline_exit,
         )
     except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
     except KeyboardInterrupt:
         _notice("stopped by a second Ctrl+C")
         raise typer.Exit(130) from None
-    _emit(report, chosen)
-    raise typer.Exit(report.exit_code)
+    if plan.save_baseline:
+        _save_baseline(results, plan.save_baseline)
+    raise typer.Exit(_write_outputs(results, plan, chosen) or results.exit_code)
 
 
-def _emit(report: Report, fmt: str) -> None:
-    from .render import render
+# Typed options → config keys (the file's names), for the settings' precedence rules.
+_CONFIG_KEYS = {
+    "targets": "targets",
+    "app_dir": "app-dir",
+    "env_file": "env-file",
+    "factory": "factory",
+    "startup_timeout": "startup-timeout",
+    "shutdown_timeout": "shutdown-timeout",
+    "import_timeout": "import-timeout",
+    "hold": "hold",
+    "lifespan": "lifespan",
+    "backend": "backend",
+    "fmt": "format",
+    "isolate": "isolate",
+    "block_threshold": "block-threshold",
+    "jobs": "jobs",
+    "repeat": "repeat",
+    "max_import": "max-import",
+    "max_startup": "max-startup",
+    "max_shutdown": "max-shutdown",
+    "max_total": "max-total",
+    "budget_severity": "budget-severity",
+    "baseline": "baseline",
+    "save_baseline": "save-baseline",
+    "tolerance": "tolerance",
+    "baseline_floor": "baseline-floor",
+    "strict": "strict",
+    "ignore": "ignore",
+    "json_file": "json",
+    "junit_xml": "junit-xml",
+    "probe": "probe",
+    "probe_status": "probe-status",
+    "probe_timeout": "probe-timeout",
+}
 
-    text = render(report, fmt, width=_width())
-    sys.stdout.write(text + "\n" if fmt == "json" else text)
+
+def _typed(ctx: typer.Context, values: dict[str, Any]) -> dict[str, Any]:
+    """The options given on the command line (not defaulted), keyed by config names."""
+    from .config import parse_percent
+    from .settings import split_codes
+
+    out: dict[str, Any] = {}
+    for name, key in _CONFIG_KEYS.items():
+        source = ctx.get_parameter_source(name)
+        # typer vendors click, so compare by name rather than import its enum.
+        if source is None or source.name != "COMMANDLINE":
+            continue
+        value = values[name]
+        if isinstance(value, StrEnum):
+            value = value.value
+        if key == "tolerance":
+            try:
+                value = parse_percent(value)
+            except ValueError:
+                raise typer.BadParameter(
+                    f"{value!r} is not a percentage such as 20%", param_hint="--tolerance"
+                ) from None
+        elif key == "ignore":
+            value = split_codes(value or [])
+        elif key in ("targets", "probe"):
+            value = tuple(value or ())
+        elif key == "probe-status":
+            value = (value,)
+        out[key] = value
+    return out
+
+
+def _write_outputs(results: Any, plan: Any, fmt: str) -> int:
+    """Write the report where it goes; 2 when an output file cannot be written."""
+    import secrets
+
+    from .outputs import plan_writes
+
+    writes = plan_writes(
+        results,
+        fmt,
+        json_file=plan.outputs.json,
+        junit_file=plan.outputs.junit_xml,
+        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
+        width=_width(),
+        token=secrets.token_hex(8),
+    )
+    failed = 0
+    for write in writes:
+        if write.to in ("stdout", "stderr"):
+            stream = sys.stdout if write.to == "stdout" else sys.stderr
+            stream.write(write.text)
+            stream.flush()
+            continue
+        try:
+            directory = os.path.dirname(os.path.abspath(write.to))
+            os.makedirs(directory, exist_ok=True)
+            with open(write.to, "a" if write.append else "w", encoding="utf-8") as handle:
+                handle.write(write.text)
+        except OSError as exc:
+            _notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
+            failed = 2
+    return failed
+
+
+def _save_baseline(results: Any, path: str) -> None:
+    from . import baseline
+    from .gate import baseline_figures
+
+    existing = baseline.read(path) if os.path.exists(path) else None
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(baseline.dump(baseline_figures(results), existing))
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline to {path!r}: {exc.strerror or exc}") from None
 
 
 def _notice(message: str) -> None:
@@ -305,23 +604,10 @@ def _explain(code: str) -> int:
     return 0
 
 
-def _adopt(early: Any, load: Any) -> Any:
-    """The child started early by the entry point, if it is loading what we want."""
-    if early is None:
-        return None
-    from .isolate import Child
-    from .options import LoadOptions
-
-    plan, spawned = early
-    if LoadOptions(**plan) != load:
-        return None  # run() kills it at the end
-    return Child(load, spawned=spawned)
-
-
 def run(argv: list[str], early: Any = None) -> int:
     """Run the CLI on `argv`; return the exit code (the entry point exits with it).
 
-    `early` is (plan, spawned) when the entry point started a child before parsing.
+    `early` lists (plan, spawned) for the children the entry point started before parsing.
     """
     command = typer.main.get_command(app)
     try:
@@ -346,10 +632,11 @@ def run(argv: list[str], early: Any = None) -> int:
     except Exception as exc:
         return _internal_error(exc)
     finally:
-        if early is not None:
+        if early:
             from ._spawn import discard
 
-            discard(early[1])
+            for _, spawned in early:  # those not adopted by a run (gate.py takes them out)
+                discard(spawned)
     return result if isinstance(result, int) else 0
 
 

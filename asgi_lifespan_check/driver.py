@@ -108,6 +108,7 @@ class Driver:
         self._task: Handle | None = None
         self._beat_task: Handle | None = None
         self._phase = "startup"
+        self._running_entered = False
         self._phase_deadline: float | None = None
         self._finished = False
         self._app_code = self._run_app.__code__
@@ -305,7 +306,10 @@ class Driver:
 
     async def _running(self) -> bool:
         hold = self.options.hold
-        if hold > 0:
+        # The app "runs" (a phase of its own) when asked to dwell or to answer probes.
+        running = hold > 0 or bool(self.options.probes)
+        self._running_entered = running
+        if running:
             start = self._enter("running", None)
             until = start + hold
             while time.perf_counter() < until and self._end is None:
@@ -316,6 +320,8 @@ class Driver:
                 if self._violation is not None:
                     await self._protocol_error("running")
                     return False
+        if self.options.probes and self._end is None and self._violation is None:
+            await self._probe()
         if self._violation is not None:
             await self._protocol_error("running")
             return False
@@ -323,12 +329,18 @@ class Driver:
             self._ended_while_running(self._end)
             self._skip("shutdown")
             return False
-        if hold > 0:
+        if running:
             self.recorder.phase_end("running", time.perf_counter(), "ok")
         return True
 
+    async def _probe(self) -> None:
+        from .probe import send_all
+
+        state = self.state if self.options.with_state else None
+        await send_all(self.app, state, self.options, self.runtime, self.classifier, self.recorder)
+
     def _ended_while_running(self, end: _AppEnd) -> None:
-        if self.options.hold <= 0:
+        if not self._running_entered:
             # No --hold: the running phase was only the instant between the two events,
             # but that is where the lifespan ended, so the report shows it.
             done = self._answers[protocol.STARTUP_COMPLETE]

@@ -571,6 +571,151 @@ How to fix: stop and join the threads named, and keep atexit hooks short.
 """,
         ),
         _code(
+            "LC501",
+            "error",
+            "Import over budget",
+            None,
+            EXIT_FAILED,
+            """
+Importing the app (and calling the factory, with --factory) took longer than the budget set
+with --max-import or max-import in [tool.lifespan-check]. The finding gives the time, the
+budget and by how much it was exceeded; with --repeat the time is the median of the runs.
+
+Why it matters: import time is paid by every worker process at every deploy, restart and
+autoscaling event, before the first request can be served. It tends to grow one import at a
+time until cold starts time out.
+
+How to fix: find the slow imports with `python -X importtime -c "import yourapp"`, import
+heavy libraries lazily where they are used, and move work done at module level (reading
+files, building models, connecting) into the lifespan startup. If the growth is expected,
+raise the budget. It is an error by default; budget-severity = "warning" makes every budget
+finding a warning.
+""",
+        ),
+        _code(
+            "LC502",
+            "error",
+            "Startup over budget",
+            None,
+            EXIT_FAILED,
+            """
+The lifespan startup (from lifespan.startup to lifespan.startup.complete) took longer than
+the budget set with --max-startup or max-startup. The finding gives the time, the budget
+and by how much it was exceeded; with --repeat the time is the median of the runs.
+
+Why it matters: orchestrators start sending traffic, or kill the instance, based on
+readiness; a slow startup means slow deploys and failed health checks, and under
+autoscaling, capacity that arrives too late.
+
+How to fix: run independent startup steps concurrently (a task group), add timeouts to
+connections, and defer what is not needed for the first request. If the growth is
+expected, raise the budget.
+""",
+        ),
+        _code(
+            "LC503",
+            "error",
+            "Shutdown over budget",
+            None,
+            EXIT_FAILED,
+            """
+The lifespan shutdown (from lifespan.shutdown to lifespan.shutdown.complete) took longer
+than the budget set with --max-shutdown or max-shutdown. The finding gives the time, the
+budget and by how much it was exceeded; with --repeat the time is the median of the runs.
+
+Why it matters: an orchestrator gives an instance a fixed grace period to stop (often
+30 s, minus the time spent draining requests) before it kills it; cleanup that does not
+fit is cut off.
+
+How to fix: bound each cleanup step with a timeout and close independent resources
+concurrently. If the growth is expected, raise the budget.
+""",
+        ),
+        _code(
+            "LC504",
+            "error",
+            "Total time over budget",
+            None,
+            EXIT_FAILED,
+            """
+Import, factory, startup and shutdown together took longer than the budget set with
+--max-total or max-total (the --hold dwell is not counted). The finding gives the time,
+the budget and by how much it was exceeded; with --repeat the time is the median of the
+runs.
+
+Why it matters: this is roughly what every restart of the service costs.
+
+How to fix: look at the phase that grew (the report shows each one) and see LC501, LC502
+and LC503. If the growth is expected, raise the budget.
+""",
+        ),
+        _code(
+            "LC505",
+            "error",
+            "Slower than the baseline",
+            None,
+            EXIT_FAILED,
+            """
+A phase took longer than in the baseline saved with --save-baseline, by more than
+--tolerance (default 20 %) and by more than --baseline-floor (default 50 ms). The finding
+gives both times and the change. With --repeat, medians are compared.
+
+The absolute floor is there so that noise on phases of a few milliseconds does not fail
+builds: 3 ms becoming 6 ms is +100 % and means nothing.
+
+Why it matters: start-up time creeps up one dependency at a time; a baseline catches the
+change that made it worse, in the pull request that made it.
+
+How to fix: find what the change added to the import or startup path. If the new time is
+expected, save a new baseline (--save-baseline FILE) and commit it. It follows
+budget-severity: an error by default.
+""",
+        ),
+        _code(
+            "LC510",
+            "error",
+            "Smoke request failed",
+            "running-failed",
+            EXIT_FAILED,
+            """
+Between startup and shutdown, lifespan-check sent the request given with --probe (for
+example "GET /healthz") through the app in memory, with an http scope that carries a
+shallow copy of the lifespan state, as servers do. The request raised, timed out, sent no
+response, or answered with a status that --probe-status does not accept (by default any
+2xx or 3xx). The finding gives the status and the first bytes of the body, or the
+exception and the line in your code that raised it.
+
+Why it matters: this is the "startup passed but the first request explodes" failure: the
+lifespan did not put into the state what the handlers read from it (request.state.db),
+a dependency was never initialised, or a route is broken. Servers report a healthy
+startup and the deploy goes ahead.
+
+How to fix: make the lifespan yield (or set in scope["state"]) everything the handlers
+read, and fix the error at the reported line. Note that the state is copied per request:
+values put in request.state during a request do not reach other requests.
+""",
+        ),
+        _code(
+            "LC511",
+            "error",
+            "Flaky outcome",
+            None,
+            EXIT_FAILED,
+            """
+With --repeat N, the runs did not all reach the same verdict: some passed and some failed,
+or they failed in different ways. The finding gives the count of each outcome. Each run
+was a fresh process, so the difference comes from the app or its environment: a race
+between startup tasks, a dependency that is sometimes slow, a timeout close to the real
+time, state left on disk by the previous run.
+
+Why it matters: a startup that fails one time in five fails one deploy in five, or one
+autoscaling event in five, usually at night.
+
+How to fix: the report shows the findings of the worst run; fix that failure, then run
+with a larger --repeat to confirm it is gone.
+""",
+        ),
+        _code(
             "LC601",
             "error",
             "The app's process was killed by a signal",

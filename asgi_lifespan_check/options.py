@@ -19,6 +19,10 @@ class DriveOptions:
     asgi_version: str = "3.0"
     spec_version: str = "2.0"
     with_state: bool = True
+    # Smoke requests sent between startup and shutdown (--probe, see probe.py).
+    probes: tuple[str, ...] = ()
+    probe_status: tuple[str, ...] = ()
+    probe_timeout: float = 10.0
 
 
 BACKENDS = ("asyncio", "trio")
@@ -57,5 +61,9 @@ class RunOptions:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunOptions:
         values = dict(data)
-        values["drive"] = DriveOptions(**values.get("drive", {}))
+        drive = dict(values.get("drive", {}))
+        for key in ("probes", "probe_status"):  # JSON brings tuples back as lists
+            if key in drive:
+                drive[key] = tuple(drive[key])
+        values["drive"] = DriveOptions(**drive)
         return cls(**values)

@@ -13,6 +13,7 @@ from typing import Any, cast
 from . import findings as catalogue
 from ._version import __version__
 from .events import Event
+from .gate_model import BaselineComparison, PhaseStats, ProbeResult, RunSummary
 from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName, PhaseStatus
 
 SCHEMA = "lifespan-check/1"
@@ -53,6 +54,13 @@ class Report:
     output: Output = field(default_factory=Output)
     strict: bool = False
     duration_s: float | None = None  # the whole run, grace periods included
+    # Added by the CI gate (--repeat, budgets, --probe, --baseline); empty otherwise.
+    runs: tuple[RunSummary, ...] = ()
+    phase_stats: tuple[PhaseStats, ...] = ()
+    figures: Mapping[str, float] = field(default_factory=dict)
+    budgets: Mapping[str, float] = field(default_factory=dict)
+    probes: tuple[ProbeResult, ...] = ()
+    baseline: BaselineComparison | None = None
 
     def __repr__(self) -> str:
         # Short, because pytest prints it in assertion messages (`assert report.passed`).
@@ -106,6 +114,12 @@ class Report:
             "output": self.output.to_dict(),
             "strict": self.strict,
             "duration_s": self.duration_s,
+            "runs": [r.to_dict() for r in self.runs],
+            "phase_stats": [s.to_dict() for s in self.phase_stats],
+            "figures": dict(self.figures),
+            "budgets": dict(self.budgets),
+            "probes": [p.to_dict() for p in self.probes],
+            "baseline": self.baseline.to_dict() if self.baseline else None,
         }
 
     @classmethod
@@ -135,6 +149,14 @@ class Report:
             output=Output.from_dict(data.get("output") or {}),
             strict=bool(data.get("strict", False)),
             duration_s=data.get("duration_s"),
+            runs=tuple(RunSummary.from_dict(r) for r in data.get("runs") or ()),
+            phase_stats=tuple(PhaseStats.from_dict(s) for s in data.get("phase_stats") or ()),
+            figures={str(k): float(v) for k, v in (data.get("figures") or {}).items()},
+            budgets={str(k): float(v) for k, v in (data.get("budgets") or {}).items()},
+            probes=tuple(ProbeResult.from_dict(p) for p in data.get("probes") or ()),
+            baseline=BaselineComparison.from_dict(baseline)
+            if (baseline := data.get("baseline"))
+            else None,
         )
 
 
@@ -180,6 +202,7 @@ def build(
     found: list[Finding] = []
     messages: list[Message] = []
     state_keys: list[str] = []
+    probes: list[ProbeResult] = []
     finished = False
     done_t: float | None = None
     for event in events:
@@ -202,6 +225,8 @@ def build(
             found.append(Finding.from_dict(event))
         elif kind == "state_keys":
             state_keys = [str(k) for k in event.get("keys") or ()]
+        elif kind == "probe":
+            probes.append(ProbeResult.from_dict(event))
         elif kind == "done":
             finished = True
             done_t = event.get("t")
@@ -248,6 +273,7 @@ def build(
         output=output or Output(),
         strict=strict,
         duration_s=done_t,
+        probes=tuple(probes),
     )
 
 
@@ -264,13 +290,17 @@ def _finding_rank(finding: Finding) -> tuple[int, float]:
     return (_SEVERITY_RANK.get(finding.severity, 3), t)
 
 
-def with_findings(report: Report, more: Iterable[Finding]) -> Report:
-    """The report with more findings added and its verdict recomputed."""
-    found = [*report.findings, *more]
+def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str] = ()) -> Report:
+    """The report with more findings added (those in `ignore` set aside as ignored) and
+    its verdict recomputed."""
+    ignored_codes = {c.strip().upper() for c in ignore if c.strip()}
+    more = list(more)
+    found = [*report.findings, *(f for f in more if f.code not in ignored_codes)]
     outcome, passed, exit_code = verdict(found, strict=report.strict)
     return replace(
         report,
         findings=tuple(sorted(found, key=_finding_rank)),
+        ignored=(*report.ignored, *(f for f in more if f.code in ignored_codes)),
         outcome=outcome,
         passed=passed,
         exit_code=exit_code,

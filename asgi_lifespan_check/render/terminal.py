@@ -20,6 +20,7 @@ from rich.text import Text
 
 from ..model import Finding, Phase
 from ..report import Report
+from ..results import Results
 from ._common import (
     display_stack,
     duration,
@@ -62,6 +63,10 @@ def render(report: Report, *, width: int | None = None, color: bool | None = Non
     console.print(_header(report))
     console.print()
     console.print(_phases(report, console.width))
+    gate = _gate(report)
+    if gate is not None:
+        console.print()
+        console.print(gate)
     for finding in report.findings:
         console.print()
         console.print(_finding(finding))
@@ -261,3 +266,98 @@ def _summary(report: Report) -> Text:
     counts = summary_counts(len(report.errors), len(report.warnings))
     text.append(f" · {counts} · exit {report.exit_code} · {duration(report.total_s)}", style="dim")
     return text
+
+
+def _gate(report: Report) -> Group | None:
+    """Repeat statistics, budgets, probes and the baseline, when the gate used them."""
+    from ._gate import baseline_lines, probe_lines, runs_line, stats_rows
+
+    parts: list[Any] = []
+    runs = runs_line(report)
+    if runs:
+        parts.append(Text(f"  {runs}", style="dim"))
+    rows = stats_rows(report)
+    if rows:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
+        for title in ("  Figure", "Min", "Median", "Max", "Budget"):
+            table.add_column(title, justify="left" if title == "  Figure" else "right")
+        budgets = dict(report.budgets)
+        medians = {s.name: s.median_s for s in report.phase_stats} or dict(report.figures)
+        for name, low, mid, high, budget in rows:
+            over = name in budgets and medians.get(name, 0.0) > budgets[name]
+            table.add_row(
+                Text(f"  {name}"),
+                Text(low, style="dim"),
+                Text(mid, style="bold red" if over else ""),
+                Text(high, style="dim"),
+                Text(budget, style="dim"),
+            )
+        parts.append(table)
+    for ok, line in probe_lines(report):
+        text = Text("  probe ")
+        text.append("✓" if ok else "✗", style="green" if ok else "bold red")
+        text.append(f" {line}")
+        parts.append(text)
+    comparison = report.baseline
+    if comparison is not None:
+        head = Text(f"  baseline {literal(comparison.file)}", style="dim")
+        head.append(
+            f" (tolerance {comparison.tolerance_pct:g} %, floor {duration(comparison.floor_s)})",
+            style="dim",
+        )
+        parts.append(head)
+        for regressed, line in baseline_lines(report):
+            text = Text("    ")
+            text.append(
+                "✗ slower " if regressed else "✓ ", style="bold red" if regressed else "green"
+            )
+            text.append(line)
+            parts.append(text)
+    return Group(*parts) if parts else None
+
+
+def render_many(
+    results: Results, *, width: int | None = None, color: bool | None = None, **_: Any
+) -> str:
+    """Several targets: each one's report, then one summary table."""
+    from ._gate import summary_rows, verdict_line
+
+    if color is None:
+        color = _color_wanted()
+    parts = [render(report, width=width, color=color) for report in results.reports]
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=max(60, min(width or 100, 140)),
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+    )
+    console.rule(style="dim")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
+    for title in ("  Target", "Verdict", "Outcome", "Exit", "Findings", "Time"):
+        table.add_column(title, justify="right" if title in ("Exit", "Time") else "left")
+    for target, verdict, outcome, code, counts, took in summary_rows(results):
+        style = "green" if verdict == "PASSED" else "bold red"
+        table.add_row(
+            Text(f"  {target}", style="bold"),
+            Text(verdict, style=style),
+            Text(outcome),
+            Text(code),
+            Text(counts, style="dim"),
+            Text(took),
+        )
+    console.print(table)
+    console.print()
+    line = Text(" ")
+    line.append(
+        " ✓ PASSED " if results.passed else " ✗ FAILED ",
+        style="bold reverse green" if results.passed else "bold reverse red",
+    )
+    line.append("  " + verdict_line(results).split(" ", 1)[1], style="bold")
+    console.print(line)
+    return "\n".join(parts) + buffer.getvalue()

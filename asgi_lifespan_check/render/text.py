@@ -6,6 +6,7 @@ from typing import Any
 
 from ..model import Finding
 from ..report import Report
+from ..results import Results
 from ._common import (
     display_stack,
     duration,
@@ -35,6 +36,7 @@ def render(report: Report, **_: Any) -> str:
     )
     if report.state_keys:
         lines.append(f"  state keys: {', '.join(literal(k) for k in report.state_keys)}")
+    lines.extend(gate_lines(report))
     for finding in report.findings:
         lines.append("")
         lines.extend(finding_lines(finding))
@@ -90,3 +92,56 @@ def finding_lines(finding: Finding) -> list[str]:
     if finding.hint:
         out.append(f"    hint: {literal(finding.hint)}")
     return out
+
+
+def gate_lines(report: Report) -> list[str]:
+    """Repeat statistics, budgets, probes and the baseline, when the gate used them."""
+    from ._gate import baseline_lines, probe_lines, runs_line, stats_rows
+
+    lines: list[str] = []
+    runs = runs_line(report)
+    if runs:
+        lines.append(f"  {runs}")
+    rows = stats_rows(report)
+    if rows:
+        lines.append(f"  {'figure':<9} {'min':>9} {'median':>9} {'max':>9} {'budget':>9}")
+        lines.extend(
+            f"  {name:<9} {low:>9} {mid:>9} {high:>9} {budget:>9}"
+            for name, low, mid, high, budget in rows
+        )
+    for ok, text in probe_lines(report):
+        lines.append(f"  probe {'ok  ' if ok else 'FAIL'} {text}")
+    comparison = report.baseline
+    if comparison is not None:
+        lines.append(
+            f"  baseline {literal(comparison.file)} (tolerance {comparison.tolerance_pct:g} %, "
+            f"floor {duration(comparison.floor_s)}):"
+        )
+        lines.extend(
+            f"    {'SLOWER' if regressed else 'ok    '} {text}"
+            for regressed, text in baseline_lines(report)
+        )
+    return lines
+
+
+def render_many(results: Results, **options: Any) -> str:
+    """Several targets: each one's report, then one summary table."""
+    from ._gate import summary_rows, verdict_line
+
+    parts = [render(report, **options) for report in results.reports]
+    rows = summary_rows(results)
+    width = max(len(row[0]) for row in rows)
+    table = [f"{'target':<{width}}  verdict  {'outcome':<16} exit  findings"]
+    table.extend(
+        f"{target:<{width}}  {verdict:<7}  {outcome:<16} {code:>4}  {counts} · {took}"
+        for target, verdict, outcome, code, counts, took in rows
+    )
+    rule = "=" * 72
+    return (
+        f"\n{rule}\n".join(parts)
+        + f"{rule}\n"
+        + "\n".join(table)
+        + "\n\n"
+        + verdict_line(results)
+        + "\n"
+    )

@@ -1,0 +1,61 @@
+"""Where the results go: which text is written to stdout, stderr and which files.
+
+Pure: `plan_writes` returns the writes and cli.py carries them out. The rules:
+
+- the chosen format goes to stdout;
+- when stdout is machine-readable (json, junit, github), a short human summary goes to
+  stderr, so a CI log still says what happened;
+- --json FILE and --junit-xml FILE get their payloads beside whatever stdout shows;
+- with --format github and $GITHUB_STEP_SUMMARY set, a Markdown summary is appended there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .render import render_results
+from .results import Results
+
+MACHINE_FORMATS = ("json", "junit", "github")
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One piece of output: where it goes ("stdout", "stderr" or a file path) and what."""
+
+    to: str
+    text: str
+    what: str = "the report"
+    append: bool = False
+
+
+def plan_writes(
+    results: Results,
+    fmt: str,
+    *,
+    json_file: str | None = None,
+    junit_file: str | None = None,
+    step_summary: str | None = None,
+    width: int | None = None,
+    token: str = "lifespan-check",
+) -> list[Write]:
+    """Every write for these results, in the order they should happen."""
+    writes = []
+    if fmt in MACHINE_FORMATS:
+        summary = render_results(results, "summary")
+        if fmt == "github":
+            # The summary quotes app text; stop the runner from reading it as commands.
+            summary = f"::stop-commands::{token}\n{summary}::{token}::\n"
+        writes.append(Write("stderr", summary, "the summary"))
+    text = render_results(results, fmt, width=width)
+    if text:  # a passing run in github format has nothing to annotate
+        writes.append(Write("stdout", text if text.endswith("\n") else text + "\n"))
+    if json_file:
+        writes.append(Write(json_file, render_results(results, "json") + "\n", "the JSON report"))
+    if junit_file:
+        writes.append(Write(junit_file, render_results(results, "junit"), "the JUnit XML report"))
+    if fmt == "github" and step_summary:
+        writes.append(
+            Write(step_summary, render_results(results, "markdown"), "the job summary", True)
+        )
+    return writes

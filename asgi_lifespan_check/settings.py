@@ -1,0 +1,216 @@
+"""What to run: the command line merged over [tool.lifespan-check], checked, as plans.
+
+Precedence, for every setting and every target: the command line, then the target's
+override table, then the top of the config file, then the built-in default. `cli` holds
+only the options the user actually typed, keyed by their config names ("startup-timeout").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from . import config as configuration
+from .budgets import Budgets
+from .config import Config
+from .errors import ConfigError, TargetError, UsageError
+from .model import Severity
+from .options import BACKENDS, LIFESPAN_MODES, DriveOptions, LoadOptions, RunOptions
+
+DEFAULTS: dict[str, Any] = {
+    "startup-timeout": 60.0,
+    "shutdown-timeout": 30.0,
+    "hold": 0.0,
+    "block-threshold": 0.25,
+    "lifespan": "auto",
+    "backend": "asyncio",
+    "isolate": True,
+    "repeat": 1,
+    "budget-severity": "error",
+    "tolerance": 20.0,
+    "baseline-floor": 0.05,
+    "strict": False,
+    "ignore": (),
+    "probe": (),
+    "probe-status": (),
+    "probe-timeout": 10.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPlan:
+    """Everything about one target: how to load it, drive it, and judge it."""
+
+    load: LoadOptions
+    run: RunOptions
+    budgets: Budgets = field(default_factory=Budgets)
+    strict: bool = False
+    ignore: tuple[str, ...] = ()
+
+    @property
+    def target(self) -> str:
+        return self.load.target
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """Where the results go. `format` None means rich on a terminal, else text."""
+
+    format: str | None = None
+    json: str | None = None
+    junit_xml: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatePlan:
+    """The whole invocation."""
+
+    targets: tuple[TargetPlan, ...]
+    isolate: bool = True
+    jobs: int = 1
+    repeat: int = 1
+    baseline: str | None = None
+    save_baseline: str | None = None
+    tolerance_pct: float = 20.0
+    baseline_floor: float = 0.05
+    outputs: Outputs = field(default_factory=Outputs)
+    config: str | None = None
+
+
+def read_config(cwd: str, config_file: str | None = None, no_config: bool = False) -> Config | None:
+    """The configuration in force: --config FILE, none with --no-config, else discovered."""
+    if config_file is not None and no_config:
+        raise UsageError("--config and --no-config cannot be used together; choose one")
+    if no_config:
+        return None
+    if config_file is not None:
+        return configuration.load(config_file, explicit=True)
+    return configuration.discover(cwd)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
+    """The plan for `cli` (typed options only) over `config`; UsageError/ConfigError."""
+
+    def get(key: str, target: str | None = None) -> Any:
+        value = configuration.setting(key, target, cli, config)
+        return DEFAULTS.get(key) if value is None else value
+
+    targets = tuple(dict.fromkeys(configuration.targets_of(cli, config)))  # once each
+    if not targets:
+        where = f" or in {config.path}" if config is not None else ""
+        raise UsageError(
+            "a TARGET such as app.main:app is required: give one or more on the command line"
+            + (where or ", or list them as targets in [tool.lifespan-check] in pyproject.toml")
+        )
+    from_config = not cli.get("targets")
+    plans = tuple(_target_plan(t, cli, config, get, from_config) for t in targets)
+    isolate = bool(get("isolate"))
+    repeat = int(get("repeat"))
+    if not isolate and (len(plans) > 1 or repeat > 1):
+        raise UsageError(
+            "--no-isolate runs one target once, in this process; several targets and "
+            "--repeat need a fresh process per run, so leave out --no-isolate"
+        )
+    jobs = get("jobs")
+    fmt = get("format")
+    return GatePlan(
+        targets=plans,
+        isolate=isolate,
+        jobs=int(jobs) if jobs is not None else default_jobs(),
+        repeat=repeat,
+        baseline=get("baseline"),
+        save_baseline=cli.get("save-baseline"),
+        tolerance_pct=float(get("tolerance")),
+        baseline_floor=float(get("baseline-floor")),
+        outputs=Outputs(format=fmt, json=get("json"), junit_xml=get("junit-xml")),
+        config=config.path if config is not None else None,
+    )
+
+
+def _target_plan(
+    target: str, cli: dict[str, Any], config: Config | None, get: Any, from_config: bool
+) -> TargetPlan:
+    from .probe import parse_probe, parse_statuses
+    from .targets import parse_target
+
+    try:
+        parse_target(target)
+    except TargetError as exc:
+        if from_config and config is not None:
+            raise ConfigError(f"{config.path}: [tool.lifespan-check] targets: {exc}") from None
+        raise
+    load = LoadOptions(**configuration.load_plan(target, cli, config))
+    if load.env_file is not None and not os.path.isfile(load.env_file):
+        raise UsageError(f"--env-file {load.env_file!r} does not exist or is not a file")
+    if load.app_dir is not None and not os.path.isdir(load.app_dir):
+        raise UsageError(f"--app-dir {load.app_dir!r} is not a directory")
+    probes = tuple(get("probe", target))
+    for probe in probes:
+        parse_probe(probe)
+    statuses = tuple(get("probe-status", target))
+    parse_statuses(statuses)
+    backend = str(get("backend", target))
+    lifespan = str(get("lifespan", target))
+    if backend not in BACKENDS or lifespan not in LIFESPAN_MODES:  # pragma: no cover
+        raise UsageError(f"unknown backend {backend!r} or lifespan mode {lifespan!r}")
+    run = RunOptions(
+        backend=backend,
+        block_threshold=float(get("block-threshold", target)),
+        drive=DriveOptions(
+            startup_timeout=float(get("startup-timeout", target)),
+            shutdown_timeout=float(get("shutdown-timeout", target)),
+            hold=float(get("hold", target)),
+            lifespan=lifespan,
+            probes=probes,
+            probe_status=statuses,
+            probe_timeout=float(get("probe-timeout", target)),
+        ),
+    )
+    ignore = tuple(get("ignore", target))
+    _check_codes(ignore, config, "ignore" not in cli)
+    return TargetPlan(
+        load=load,
+        run=run,
+        budgets=Budgets(
+            max_import=get("max-import", target),
+            max_startup=get("max-startup", target),
+            max_shutdown=get("max-shutdown", target),
+            max_total=get("max-total", target),
+            severity=cast(Severity, get("budget-severity", target)),
+        ),
+        strict=bool(get("strict", target)),
+        ignore=ignore,
+    )
+
+
+def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: bool) -> None:
+    from .findings import CATALOGUE
+
+    unknown = [c for c in codes if c not in CATALOGUE]
+    if not unknown:
+        return
+    where = (
+        f"{config.path}: [tool.lifespan-check] ignore"
+        if from_config and config is not None
+        else "--ignore"
+    )
+    error = ConfigError if from_config and config is not None else UsageError
+    raise error(
+        f"{where}: unknown finding code(s) {', '.join(unknown)}; "
+        "'lifespan-check explain' lists them all"
+    )
+
+
+def split_codes(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """--ignore LC206,LC402 --ignore LC401 → ("LC206", "LC402", "LC401")."""
+    return tuple(
+        part.strip().upper() for value in values for part in value.split(",") if part.strip()
+    )

@@ -1,0 +1,152 @@
+"""Baselines: --save-baseline writes the phase medians, --baseline flags regressions
+(LC505) beyond the tolerance and the absolute floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from asgi_lifespan_check.baseline import compare
+from asgi_lifespan_check.report import Report
+from tests.gate_helpers import APPS, codes, finding, invoke
+
+BASE = ["--app-dir", str(APPS), "--no-config", "-f", "json"]
+
+
+def test_slower_startup_than_the_baseline_is_lc505(tmp_path: Path) -> None:
+    """Save a baseline with a 50 ms startup; a 400 ms startup later is a regression."""
+    saved = tmp_path / "baseline.json"
+    first = invoke(
+        [*BASE, "--save-baseline", str(saved), "gate_slow:app"], env={"LC_STARTUP_SLEEP": "0.05"}
+    )
+    assert first.rc == 0
+    document = json.loads(saved.read_text())
+    assert document["schema"] == "lifespan-check-baseline/1"
+    entry = document["targets"]["gate_slow:app"]
+    assert set(entry) == {"import", "startup", "shutdown", "total"}
+    assert entry["startup"] >= 0.05
+
+    slower = invoke(
+        [*BASE, "--baseline", str(saved), "gate_slow:app"], env={"LC_STARTUP_SLEEP": "0.4"}
+    )
+    assert slower.rc == 1
+    report = slower.json()
+    lc505 = finding(report, "LC505")
+    assert lc505["phase"] == "startup"
+    assert "beyond the tolerance of 20 % and the floor of 50 ms" in lc505["message"]
+    assert lc505["details"]["baseline_s"] == pytest.approx(entry["startup"], abs=1e-6)
+    deltas = {d["name"]: d for d in report["baseline"]["deltas"]}
+    assert deltas["startup"]["regressed"] is True
+    assert deltas["import"]["regressed"] is False
+
+
+def test_same_speed_is_not_a_regression(tmp_path: Path) -> None:
+    """Run again as fast as the baseline: no LC505 (the floor absorbs the noise)."""
+    saved = tmp_path / "baseline.json"
+    env = {"LC_STARTUP_SLEEP": "0.05"}
+    invoke([*BASE, "--save-baseline", str(saved), "gate_slow:app"], env=env)
+    again = invoke(
+        [*BASE, "--baseline", str(saved), "--tolerance", "20%", "gate_slow:app"], env=env
+    )
+    assert again.rc == 0
+    assert "LC505" not in codes(again.json())
+    assert again.json()["baseline"]["found"] is True
+
+
+def _report(target: str = "app:app") -> Report:
+    return Report(target=target, passed=True, outcome="ok", exit_code=0)
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "regressed"),
+    [
+        (0.003, 0.006, False),  # +100 %, but only 3 ms: below the floor
+        (0.100, 0.130, False),  # +30 %, but 30 ms: below the floor
+        (1.000, 1.150, False),  # 150 ms slower, but within 20 %
+        (0.100, 0.200, True),  # +100 % and 100 ms
+        (1.000, 1.300, True),  # +30 % and 300 ms
+    ],
+)
+def test_tolerance_and_floor_must_both_be_exceeded(
+    before: float, now: float, regressed: bool
+) -> None:
+    """A phase regresses only when it is slower by more than 20 % AND more than 50 ms."""
+    comparison, found = compare(
+        _report(),
+        {"startup": now},
+        {"app:app": {"startup": before}},
+        file="b.json",
+        tolerance_pct=20,
+        floor_s=0.05,
+    )
+    assert [d.regressed for d in comparison.deltas] == [regressed]
+    assert [f.code for f in found] == (["LC505"] if regressed else [])
+
+
+def test_a_target_missing_from_the_baseline_is_not_compared() -> None:
+    """A new target has nothing to compare with: no finding, and the report says so."""
+    comparison, found = compare(
+        _report("new:app"),
+        {"startup": 1.0},
+        {"old:app": {"startup": 0.1}},
+        file="b.json",
+        tolerance_pct=20,
+        floor_s=0.05,
+    )
+    assert found == []
+    assert comparison.found is False
+
+
+def test_saving_keeps_other_targets(tmp_path: Path) -> None:
+    """--save-baseline updates this target's entry and keeps the others in the file."""
+    saved = tmp_path / "baseline.json"
+    saved.write_text(
+        json.dumps(
+            {"schema": "lifespan-check-baseline/1", "targets": {"other:app": {"startup": 1}}}
+        )
+    )
+    run = invoke([*BASE, "--save-baseline", str(saved), "gate_ok:app"])
+    assert run.rc == 0
+    targets = json.loads(saved.read_text())["targets"]
+    assert set(targets) == {"other:app", "gate_ok:app"}
+
+
+def test_regression_follows_budget_severity(tmp_path: Path) -> None:
+    """With --budget-severity warning, LC505 is a warning and the check passes."""
+    saved = tmp_path / "baseline.json"
+    invoke([*BASE, "--save-baseline", str(saved), "gate_slow:app"], env={"LC_STARTUP_SLEEP": "0"})
+    run = invoke(
+        [*BASE, "--baseline", str(saved), "--budget-severity", "warning", "gate_slow:app"],
+        env={"LC_STARTUP_SLEEP": "0.3"},
+    )
+    assert run.rc == 0
+    assert finding(run.json(), "LC505")["severity"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "does not exist; create it first with --save-baseline"),
+        ("not json", "cannot be read as JSON"),
+        ('{"schema": "other"}', "is not a lifespan-check baseline"),
+    ],
+)
+def test_unusable_baseline_is_a_usage_error(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    """A missing, broken or foreign baseline file exits 2 and says how to make one."""
+    path = tmp_path / "baseline.json"
+    if content is not None:
+        path.write_text(content)
+    run = invoke([*BASE, "--baseline", str(path), "gate_ok:app"])
+    assert run.rc == 2
+    assert expected in run.stderr
+
+
+def test_bad_tolerance_is_a_usage_error() -> None:
+    """--tolerance must be a percentage."""
+    run = invoke([*BASE, "--tolerance", "a lot", "gate_ok:app"])
+    assert run.rc == 2
+    assert "is not a percentage" in run.stderr

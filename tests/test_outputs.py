@@ -1,0 +1,124 @@
+"""Where output goes: payloads to stdout or files, the human summary to stderr, app output
+never on a machine-readable stdout, and colours that follow NO_COLOR, FORCE_COLOR and TTYs."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import struct
+import subprocess
+import termios
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from tests.gate_helpers import APPS, BIN, SCHEMAS, env_for, run_cli
+
+ARGS = ["--app-dir", str(APPS), "--no-config"]
+ANSI = "\x1b["
+
+
+def test_machine_stdout_files_beside_it_and_summary_on_stderr(tmp_path: Path) -> None:
+    """-f json with --json and --junit-xml: one JSON document on stdout, both files, the
+    summary on stderr, and nothing the app printed on stdout."""
+    json_file = tmp_path / "out" / "report.json"
+    junit_file = tmp_path / "out" / "report.xml"
+    run = run_cli(
+        [
+            *ARGS,
+            "-f",
+            "json",
+            "--json",
+            str(json_file),
+            "--junit-xml",
+            str(junit_file),
+            "gate_nasty:app",
+        ]
+    )
+    assert run.rc == 1
+    document = run.json()
+    assert not any(line.startswith("stdout with") for line in run.stdout.splitlines())
+    assert document["output"]["stdout"].startswith("stdout with ]]>")
+    assert json.loads(json_file.read_text()) == document
+    xmlschema.XMLSchema(str(SCHEMAS / "jenkins-junit-10.xsd")).validate(junit_file.read_text())
+    assert run.stderr.startswith("lifespan-check: gate_nasty:app FAILED · startup-failed")
+    assert "LC101 error: startup raised RuntimeError" in run.stderr
+
+
+def test_human_stdout_keeps_stderr_quiet(tmp_path: Path) -> None:
+    """With a human format on stdout, the extra files are written and stderr stays empty."""
+    json_file = tmp_path / "report.json"
+    run = run_cli([*ARGS, "-f", "text", "--json", str(json_file), "gate_ok:app"])
+    assert run.rc == 0
+    assert run.stderr == ""
+    assert run.stdout.startswith("lifespan-check gate_ok:app")
+    assert json.loads(json_file.read_text())["passed"] is True
+
+
+def test_unwritable_output_file_exits_2(tmp_path: Path) -> None:
+    """An output file that cannot be written is reported in one line with exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    run = run_cli([*ARGS, "-f", "text", "--json", str(blocker / "x.json"), "gate_ok:app"])
+    assert run.rc == 2
+    assert "cannot write the JSON report to" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "colour"),
+    [({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False)],
+)
+def test_colours_on_a_pipe(env: dict[str, str], colour: bool) -> None:
+    """Piped, the report has no colour unless FORCE_COLOR; NO_COLOR always wins."""
+    run = run_cli([*ARGS, "gate_ok:app", "gate_nasty:app"], env=env)
+    assert (ANSI in run.stdout) is colour
+    if env.get("FORCE_COLOR"):
+        assert "PASSED" in run.stdout  # rich was chosen by FORCE_COLOR
+        assert "Verdict" in run.stdout  # the rich summary table of several targets
+
+
+def _on_a_tty(args: list[str], columns: int, env: dict[str, str]) -> str:
+    """Run lifespan-check with stdout on a real pseudo-terminal of `columns` columns."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    proc = subprocess.Popen(
+        [str(BIN), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+        env=env_for(env),
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(("env", "colour"), [({}, True), ({"NO_COLOR": "1"}, False)])
+def test_a_terminal_gets_rich_output_at_its_width(env: dict[str, str], colour: bool) -> None:
+    """On a TTY the report is rich, coloured unless NO_COLOR, and fits the terminal."""
+    out = _on_a_tty([*ARGS, "gate_ok:app", "gate_nasty:app"], 72, env)
+    assert (ANSI in out) is colour
+    assert "Verdict" in out
+    plain = out if not colour else _strip_ansi(out)
+    widest = max(len(line) for line in plain.replace("\r", "").splitlines())
+    assert widest <= 72
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)

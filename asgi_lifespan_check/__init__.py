@@ -3,8 +3,8 @@
     from asgi_lifespan_check import assert_lifespan_ok, check
 
     async def test_app_starts_and_stops() -> None:
-        report = await check("app.main:app", startup_timeout=5)
-        assert_lifespan_ok(report, max_startup=2.0)
+        report = await check("app.main:app", startup_timeout=5, max_startup=2.0)
+        assert_lifespan_ok(report)
 
 `check` (async) and `check_sync` return a `Report`; the app's failures are findings in
 it, never exceptions. The names below are imported lazily, on first use, so that

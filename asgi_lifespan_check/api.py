@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from .errors import BackendUnavailable, EventLoopRunning, SupervisorError, UsageError
 from .events import ListSink, Recorder
 from .options import BACKENDS, LIFESPAN_MODES, DriveOptions, LoadOptions, RunOptions
-from .report import Report, build
+from .report import Report, build, with_findings
 from .targets import parse_target
 
 if TYPE_CHECKING:
+    from .budgets import Budgets
     from .isolate import Child
 
 Notice = Callable[[str], None]
@@ -55,6 +56,10 @@ class CheckOptions(TypedDict, total=False):
     strict: bool
     ignore: Iterable[str]
     name: str | None
+    max_import: float | None
+    max_startup: float | None
+    max_shutdown: float | None
+    max_total: float | None
 
 
 async def check(
@@ -74,6 +79,10 @@ async def check(
     strict: bool = False,
     ignore: Iterable[str] = (),
     name: str | None = None,
+    max_import: float | None = None,
+    max_startup: float | None = None,
+    max_shutdown: float | None = None,
+    max_total: float | None = None,
 ) -> Report:
     """Check an ASGI app (an app object or a "module:attr" string) and return the report.
 
@@ -87,7 +96,9 @@ async def check(
     "auto" or "on", `app_dir` (default: the current directory), `env_file`, `factory`
     and `import_timeout` for string targets, `strict` (warnings fail the check),
     `ignore` (finding codes to drop). `name` is how the report names an app object
-    (default: where it is bound, such as "app.main:app").
+    (default: where it is bound, such as "app.main:app"). `max_import`, `max_startup`,
+    `max_shutdown` and `max_total` are time budgets in seconds, judged as the command
+    line's `--max-*` are: going over one is a finding (LC501-LC504) that fails the check.
 
     The app's failures are findings in the report. Raises `UsageError` for a request
     that cannot run (a malformed target, `isolate=True` with an app object, ...).
@@ -113,6 +124,7 @@ async def check(
         strict=strict,
         ignore=ignore,
         name=name,
+        budgets=(max_import, max_startup, max_shutdown, max_total),
     )
     if request.isolate:
         return await _isolated_from_async(request)
@@ -122,7 +134,7 @@ async def check(
         return await anyio.to_thread.run_sync(_run_sync, request)
     from .inloop import check_here
 
-    return await check_here(
+    report = await check_here(
         request.load,
         request.run,
         request.app,
@@ -130,6 +142,7 @@ async def check(
         strict=request.strict,
         ignore=request.ignore,
     )
+    return _judged(report, request)
 
 
 def check_sync(
@@ -149,6 +162,10 @@ def check_sync(
     strict: bool = False,
     ignore: Iterable[str] = (),
     name: str | None = None,
+    max_import: float | None = None,
+    max_startup: float | None = None,
+    max_shutdown: float | None = None,
+    max_total: float | None = None,
 ) -> Report:
     """`check()` for sync code: the app runs on a new event loop (asyncio by default).
 
@@ -176,6 +193,7 @@ def check_sync(
         strict=strict,
         ignore=ignore,
         name=name,
+        budgets=(max_import, max_startup, max_shutdown, max_total),
     )
     return _run_sync(request)
 
@@ -210,6 +228,7 @@ class _Request:
     isolate: bool
     strict: bool
     ignore: tuple[str, ...]
+    budgets: Budgets
 
 
 def _request(
@@ -229,6 +248,7 @@ def _request(
     strict: bool,
     ignore: Iterable[str],
     name: str | None,
+    budgets: tuple[float | None, float | None, float | None, float | None],
 ) -> _Request:
     run = RunOptions(
         backend=backend,
@@ -242,6 +262,7 @@ def _request(
     )
     validate_run_options(run)
     codes = (ignore,) if isinstance(ignore, str) else tuple(ignore)
+    limits = _budgets(*budgets)
     if isinstance(app_or_target, str):
         parse_target(app_or_target)
         if not import_timeout >= 0:
@@ -254,7 +275,7 @@ def _request(
             import_timeout=import_timeout,
         )
         target = name or app_or_target
-        return _Request(load, run, None, target, isolate, strict, codes)
+        return _Request(load, run, None, target, isolate, strict, codes, limits)
     given = [k for k, v in (("app_dir", app_dir), ("env_file", env_file)) if v is not None]
     given += ["factory"] if factory else []
     given += ["isolate"] if isolate else []
@@ -263,9 +284,8 @@ def _request(
             f"{', '.join(given)} need(s) a 'module:attr' string target, not an app object: "
             "pass the target as a string, e.g. check('app.main:app', ...)"
         )
-    return _Request(
-        None, run, app_or_target, name or object_name(app_or_target), False, strict, codes
-    )
+    target = name or object_name(app_or_target)
+    return _Request(None, run, app_or_target, target, False, strict, codes, limits)
 
 
 async def _isolated_from_async(request: _Request) -> Report:
@@ -294,7 +314,7 @@ def _run_sync(request: _Request, child: Child | None = None) -> Report:
     """Run a request on a loop of its own (or in a child), in the calling thread."""
     if request.isolate:
         assert request.load is not None
-        return execute(
+        report = execute(
             request.load,
             request.run,
             isolate=True,
@@ -303,16 +323,54 @@ def _run_sync(request: _Request, child: Child | None = None) -> Report:
             ignore=request.ignore,
             sigint=False,
         )
-    with _current_event_loop_kept():
-        return execute(
-            request.load,
-            request.run,
-            app=request.app,
-            target_name=request.target,
-            strict=request.strict,
-            ignore=request.ignore,
-            sigint=False,
-        )
+    else:
+        with _current_event_loop_kept():
+            report = execute(
+                request.load,
+                request.run,
+                app=request.app,
+                target_name=request.target,
+                strict=request.strict,
+                ignore=request.ignore,
+                sigint=False,
+            )
+    return _judged(report, request)
+
+
+def _budgets(
+    max_import: float | None,
+    max_startup: float | None,
+    max_shutdown: float | None,
+    max_total: float | None,
+) -> Budgets:
+    from .budgets import Budgets
+
+    for name, value in (
+        ("max_import", max_import),
+        ("max_startup", max_startup),
+        ("max_shutdown", max_shutdown),
+        ("max_total", max_total),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise UsageError(f"{name} must be a number of seconds >= 0, not {value!r}")
+    return Budgets(max_import, max_startup, max_shutdown, max_total)
+
+
+def _judged(report: Report, request: _Request) -> Report:
+    """The report with the request's budgets judged, as the command line judges them."""
+    limits = request.budgets.limits()
+    if not limits:
+        return report
+    from dataclasses import replace
+
+    from . import budgets, stats
+
+    figures = stats.figures(report)
+    over = budgets.check(figures, request.budgets)
+    report = replace(report, figures=figures, budgets=limits)
+    return with_findings(report, over, request.ignore) if over else report
 
 
 @contextlib.contextmanager

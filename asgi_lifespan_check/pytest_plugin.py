@@ -35,10 +35,9 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
     from .api import CheckOptions
-    from .assertions import Budget
     from .report import Report
 
-_BUDGETS = ("max_startup", "max_shutdown", "max_total")
+_BUDGETS = ("max_import", "max_startup", "max_shutdown", "max_total")
 _FLOAT_SETTINGS = ("timeout", *_BUDGETS)
 
 
@@ -72,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             f"--lifespan-check-{budget.replace('_', '-')}",
             dest=f"lifespan_check_{budget}",
             metavar="SECONDS",
-            help=f"Fail an item whose {phase} takes longer than this.",
+            help=f"Fail an item whose {phase} takes longer than this (LC501-LC504).",
         )
     parser.addini(
         "lifespan_check",
@@ -99,6 +98,7 @@ class ItemSettings:
 
     app_dir: Path
     timeout: float | None = None
+    max_import: float | None = None
     max_startup: float | None = None
     max_shutdown: float | None = None
     max_total: float | None = None
@@ -205,17 +205,19 @@ class LifespanCheckItem(pytest.Item):
         from .assertions import assert_lifespan_ok
 
         settings = self.settings
-        options: CheckOptions = {"isolate": True, "app_dir": settings.app_dir}
+        options: CheckOptions = {
+            "isolate": True,
+            "app_dir": settings.app_dir,
+            "max_import": settings.max_import,
+            "max_startup": settings.max_startup,
+            "max_shutdown": settings.max_shutdown,
+            "max_total": settings.max_total,
+        }
         if settings.timeout is not None:
             options["startup_timeout"] = options["shutdown_timeout"] = settings.timeout
         report = check_sync(self.target, **options)
         self.user_properties.append(("lifespan_check_outcome", report.outcome))
-        assert_lifespan_ok(
-            report,
-            max_startup=settings.max_startup,
-            max_shutdown=settings.max_shutdown,
-            max_total=settings.max_total,
-        )
+        assert_lifespan_ok(report)
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
@@ -235,10 +237,9 @@ class LifespanCheckItem(pytest.Item):
 class LifespanCheck:
     """The `lifespan_check` fixture: check an app, fail the test unless it is clean.
 
-    Calling it takes the arguments of `asgi_lifespan_check.check_sync` plus the time
-    budgets `max_startup`, `max_shutdown` and `max_total` (seconds), and returns the
-    report of a check that passed. A string target is imported from the rootdir unless
-    `app_dir` says otherwise.
+    Calling it takes the arguments of `asgi_lifespan_check.check_sync`, time budgets
+    (`max_startup`, ...) included, and returns the report of a check that passed. A
+    string target is imported from the rootdir unless `app_dir` says otherwise.
     """
 
     def __init__(self, rootdir: Path) -> None:
@@ -247,23 +248,13 @@ class LifespanCheck:
     def __repr__(self) -> str:
         return "<lifespan_check fixture>"
 
-    def __call__(
-        self,
-        app_or_target: object,
-        /,
-        *,
-        max_startup: float | None = None,
-        max_shutdown: float | None = None,
-        max_total: float | None = None,
-        **options: Unpack[CheckOptions],
-    ) -> Report:
+    def __call__(self, app_or_target: object, /, **options: Unpack[CheckOptions]) -> Report:
         """Check in a sync test (a loop of its own); fail the test unless it passed."""
         __tracebackhide__ = True
         from .api import check_sync
-        from .assertions import Budget
+        from .assertions import assert_lifespan_ok
         from .errors import EventLoopRunning
 
-        budget = Budget(max_startup, max_shutdown, max_total)
         try:
             report = check_sync(app_or_target, **self._defaults(app_or_target, options))
         except EventLoopRunning:
@@ -271,44 +262,23 @@ class LifespanCheck:
                 "lifespan_check(...) was called where an event loop is running (an async "
                 "test): use `await lifespan_check.acheck(...)` there"
             ) from None
-        return _passed(report, budget)
+        assert_lifespan_ok(report)
+        return report
 
-    async def acheck(
-        self,
-        app_or_target: object,
-        /,
-        *,
-        max_startup: float | None = None,
-        max_shutdown: float | None = None,
-        max_total: float | None = None,
-        **options: Unpack[CheckOptions],
-    ) -> Report:
+    async def acheck(self, app_or_target: object, /, **options: Unpack[CheckOptions]) -> Report:
         """Check in an async test, on its own event loop; fail the test unless it passed."""
         __tracebackhide__ = True
         from .api import check
-        from .assertions import Budget
+        from .assertions import assert_lifespan_ok
 
-        budget = Budget(max_startup, max_shutdown, max_total)
         report = await check(app_or_target, **self._defaults(app_or_target, options))
-        return _passed(report, budget)
+        assert_lifespan_ok(report)
+        return report
 
     def _defaults(self, app_or_target: object, options: CheckOptions) -> CheckOptions:
         if isinstance(app_or_target, str) and options.get("app_dir") is None:
             return {**options, "app_dir": self._rootdir}
         return options
-
-
-def _passed(report: Report, budget: Budget) -> Report:
-    __tracebackhide__ = True
-    from .assertions import assert_lifespan_ok
-
-    assert_lifespan_ok(
-        report,
-        max_startup=budget.max_startup,
-        max_shutdown=budget.max_shutdown,
-        max_total=budget.max_total,
-    )
-    return report
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""assert_lifespan_ok: the failure text, time budgets, and reprs fit for assertion output."""
+"""assert_lifespan_ok: the failure text, budgets in the report, and short reprs."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from tests.api_support import app, marker
 
 
 def test_a_clean_report_passes() -> None:
-    """A passing report within its budgets raises nothing."""
-    report = check_sync(app("api_slow"))
-    assert_lifespan_ok(report, max_startup=30.0, max_shutdown=30.0, max_total=60.0)
+    """A report that passed, budgets included, raises nothing."""
+    report = check_sync(app("api_slow"), max_startup=30.0, max_shutdown=30.0, max_total=60.0)
+    assert report.budgets == {"startup": 30.0, "shutdown": 30.0, "total": 60.0}
+    assert_lifespan_ok(report)
 
 
 def test_a_failed_report_raises_the_plain_text_report() -> None:
@@ -45,23 +46,25 @@ def test_a_failed_report_raises_the_plain_text_report() -> None:
 
 
 def test_a_startup_over_budget_fails() -> None:
-    """A startup slower than max_startup fails, saying by how much."""
-    report = check_sync(app("api_slow"))
-    assert report.passed
+    """A startup slower than max_startup is LC502 in the report, and the reason to fail."""
+    report = check_sync(app("api_slow"), max_startup=0.01)
+    assert not report.passed
+    assert report.codes() == ["LC502"]
     with pytest.raises(LifespanCheckFailed) as raised:
-        assert_lifespan_ok(report, max_startup=0.01)
+        assert_lifespan_ok(report)
     (problem,) = raised.value.problems
-    assert re.fullmatch(r"startup took \d+\.\d\d s, over max_startup=0\.01 s", problem)
+    assert re.fullmatch(
+        r"LC502 startup took \d+ ms, over its budget of 10 ms by \d+ ms \(\+\d+ %\)", problem
+    )
+    assert "LC502 error [startup] Startup over budget" in str(raised.value)
 
 
 def test_max_total_counts_every_phase_but_hold() -> None:
-    """max_total covers startup and shutdown but not the hold the caller asked for."""
-    report = check_sync(app("api_slow"), hold=0.8)
-    with pytest.raises(
-        LifespanCheckFailed, match=r"total took \d+\.\d\d s, over max_total=0\.05 s"
-    ):
-        assert_lifespan_ok(report, max_total=0.05)
-    assert_lifespan_ok(report, max_total=0.7)  # a 0.1 s startup; the 0.8 s hold is free
+    """max_total covers startup and shutdown (no import for an object), not the hold."""
+    report = check_sync(app("api_slow"), hold=0.8, max_total=0.05)
+    assert report.codes() == ["LC504"]
+    assert report.figures["total"] < 0.8  # the 0.8 s hold is not in it
+    assert check_sync(app("api_slow"), hold=0.8, max_total=0.7).passed
 
 
 def test_strict_warnings_fail() -> None:
@@ -75,9 +78,8 @@ def test_strict_warnings_fail() -> None:
 @pytest.mark.parametrize("value", [-1, "2", True, float("nan")])
 def test_bad_budgets_are_usage_errors(value: object) -> None:
     """A budget that is not a number of seconds >= 0 is a UsageError naming it."""
-    report = check_sync(app("api_ok"))
     with pytest.raises(UsageError, match="max_startup must be a number of seconds >= 0"):
-        assert_lifespan_ok(report, max_startup=value)  # type: ignore[arg-type]
+        check_sync(app("api_ok"), max_startup=value)  # type: ignore[arg-type]
 
 
 def test_the_failure_survives_pickling() -> None:

@@ -190,10 +190,11 @@ def test_the_fixture_passes_and_fails_with_the_report(project: pytest.Pytester) 
 
     budget = section(output, "test_over_budget")
     assert re.search(
-        r"lifespan check of service:slow failed: startup took \d+\.\d\d s, "
-        r"over max_startup=0\.05 s",
+        r"lifespan check of service:slow failed: LC502 startup took \d+ ms, "
+        r"over its budget of 50 ms by \d+ ms",
         budget,
     )
+    assert "E       LC502 error [startup] Startup over budget" in budget
 
     misuse = section(output, "test_sync_call_in_async_test")
     assert (
@@ -256,8 +257,8 @@ def test_the_option_adds_one_item_per_target(project: pytest.Pytester) -> None:
 
     slow = section(output, "lifespan-check[service:slow]")
     assert re.match(
-        r"lifespan check of service:slow failed: startup took \d+\.\d\d s, "
-        r"over max_startup=0\.2 s",
+        r"lifespan check of service:slow failed: LC502 startup took \d+ ms, "
+        r"over its budget of 200 ms by \d+ ms",
         slow,
     )
 

@@ -96,7 +96,8 @@ async def check(
     "auto" or "on", `app_dir` (default: the current directory), `env_file`, `factory`
     and `import_timeout` for string targets, `strict` (warnings fail the check),
     `ignore` (finding codes to drop). `name` is how the report names an app object
-    (default: where it is bound, such as "app.main:app"). `max_import`, `max_startup`,
+    (default: the target string, or where a module binds the object, such as
+    "app.main:app"). `max_import` (string targets), `max_startup`,
     `max_shutdown` and `max_total` are time budgets in seconds, judged as the command
     line's `--max-*` are: going over one is a finding (LC501-LC504) that fails the check.
 
@@ -276,7 +277,11 @@ def _request(
         )
         target = name or app_or_target
         return _Request(load, run, None, target, isolate, strict, codes, limits)
-    given = [k for k, v in (("app_dir", app_dir), ("env_file", env_file)) if v is not None]
+    given = [
+        k
+        for k, v in (("app_dir", app_dir), ("env_file", env_file), ("max_import", budgets[0]))
+        if v is not None
+    ]
     given += ["factory"] if factory else []
     given += ["isolate"] if isolate else []
     if given:
@@ -359,12 +364,14 @@ def _budgets(
 
 
 def _judged(report: Report, request: _Request) -> Report:
-    """The report with the request's budgets judged, as the command line judges them."""
+    """The report under the request's name, with its budgets judged as the CLI's are."""
+    from dataclasses import replace
+
+    if report.target != request.target:
+        report = replace(report, target=request.target)
     limits = request.budgets.limits()
     if not limits:
         return report
-    from dataclasses import replace
-
     from . import budgets, stats
 
     figures = stats.figures(report)

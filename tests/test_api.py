@@ -123,8 +123,10 @@ def test_check_sync_passes_a_clean_app() -> None:
 
 
 def test_name_overrides_how_the_report_names_the_app() -> None:
-    """`name=` is the report's target for an app object."""
+    """`name=` is the report's target, for an app object and a string target alike."""
     assert check_sync(app("api_ok"), name="service:app").target == "service:app"
+    named = check_sync("api_ok:app", app_dir=APPS, isolate=True, name="service:app")
+    assert named.target == "service:app"
 
 
 def test_check_sync_on_trio() -> None:
@@ -197,6 +199,7 @@ def test_a_protocol_error_names_the_send() -> None:
         ("object", {"isolate": True}, UsageError, "isolate need(s) a 'module:attr' string"),
         ("object", {"factory": True}, UsageError, "factory need(s) a 'module:attr' string"),
         ("object", {"app_dir": "src"}, UsageError, "app_dir need(s)"),
+        ("object", {"max_import": 1.0}, UsageError, "max_import need(s)"),
         ("api_ok", {}, TargetError, "there is no ':'"),
         ("api_ok:app", {"backend": "curio"}, UsageError, "unknown backend 'curio'"),
         ("api_ok:app", {"startup_timeout": -1}, UsageError, "startup timeout must be"),

@@ -51,6 +51,7 @@ VALUE_OPTIONS = frozenset(
         "--probe",
         "--probe-status",
         "--probe-timeout",
+        "--emulate",
     }
 )
 FLAG_OPTIONS = frozenset(
@@ -64,6 +65,8 @@ FLAG_OPTIONS = frozenset(
         "--no-config",
         "--strict",
         "--no-strict",
+        "--state",
+        "--no-state",
     }
 )
 

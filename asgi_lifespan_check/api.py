@@ -48,6 +48,7 @@ class CheckOptions(TypedDict, total=False):
     backend: str | None
     isolate: bool
     lifespan: str
+    emulate: str | None
     app_dir: PathArg | None
     env_file: PathArg | None
     factory: bool
@@ -71,6 +72,7 @@ async def check(
     backend: str | None = None,
     isolate: bool = False,
     lifespan: str = "auto",
+    emulate: str | None = None,
     app_dir: PathArg | None = None,
     env_file: PathArg | None = None,
     factory: bool = False,
@@ -93,13 +95,14 @@ async def check(
     cancelling the caller kills the child at once).
 
     The options mirror the command line's: timeouts and `hold` in seconds, `lifespan`
-    "auto" or "on", `app_dir` (default: the current directory), `env_file`, `factory`
-    and `import_timeout` for string targets, `strict` (warnings fail the check),
-    `ignore` (finding codes to drop). `name` is how the report names an app object
-    (default: the target string, or where a module binds the object, such as
-    "app.main:app"). `max_import` (string targets), `max_startup`,
-    `max_shutdown` and `max_total` are time budgets in seconds, judged as the command
-    line's `--max-*` are: going over one is a finding (LC501-LC504) that fails the check.
+    "auto" or "on", `emulate` (a server's name: drive the lifespan as it does), `strict`
+    (warnings fail the check), `ignore` (finding codes to drop); for string targets
+    `app_dir` (default: the current directory), `env_file`, `factory` and
+    `import_timeout`. `name` is how the report names the app (default: the target
+    string, or where a module binds the object, such as "app.main:app"). `max_import`
+    (string targets), `max_startup`, `max_shutdown` and `max_total` are time budgets in
+    seconds, judged as the command line's `--max-*` are: going over one is a finding
+    (LC501-LC504) that fails the check.
 
     The app's failures are findings in the report. Raises `UsageError` for a request
     that cannot run (a malformed target, `isolate=True` with an app object, ...).
@@ -117,6 +120,7 @@ async def check(
         backend=backend or here,
         isolate=isolate,
         lifespan=lifespan,
+        emulate=emulate,
         app_dir=app_dir,
         env_file=env_file,
         factory=factory,
@@ -155,6 +159,7 @@ def check_sync(
     backend: str | None = None,
     isolate: bool = False,
     lifespan: str = "auto",
+    emulate: str | None = None,
     app_dir: PathArg | None = None,
     env_file: PathArg | None = None,
     factory: bool = False,
@@ -186,6 +191,7 @@ def check_sync(
         backend=backend or "asyncio",
         isolate=isolate,
         lifespan=lifespan,
+        emulate=emulate,
         app_dir=app_dir,
         env_file=env_file,
         factory=factory,
@@ -241,6 +247,7 @@ def _request(
     backend: str,
     isolate: bool,
     lifespan: str,
+    emulate: str | None,
     app_dir: PathArg | None,
     env_file: PathArg | None,
     factory: bool,
@@ -259,6 +266,7 @@ def _request(
             shutdown_timeout=shutdown_timeout,
             hold=hold,
             lifespan=lifespan,
+            emulate=emulate,
         ),
     )
     validate_run_options(run)
@@ -492,6 +500,14 @@ def validate_run_options(run: RunOptions) -> None:
             f"unknown lifespan mode {run.drive.lifespan!r}; choose one of "
             f"{', '.join(LIFESPAN_MODES)}"
         )
+    if run.drive.emulate is not None:
+        from .emulate import SERVERS
+
+        if run.drive.emulate not in SERVERS:
+            raise UsageError(
+                f"unknown server {run.drive.emulate!r} for emulate; choose one of "
+                f"{', '.join(SERVERS)}"
+            )
     if run.backend == "trio":
         import importlib.util
 

@@ -59,6 +59,13 @@ class Backend(StrEnum):
     trio = "trio"
 
 
+class Server(StrEnum):
+    uvicorn = "uvicorn"
+    hypercorn = "hypercorn"
+    granian = "granian"
+    asgi_lifespan = "asgi-lifespan"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lifespan-check {__version__}")
@@ -146,6 +153,23 @@ def main(
     backend: Annotated[
         Backend, typer.Option("--backend", help="The async library to run the app on.")
     ] = Backend.asyncio,
+    emulate: Annotated[
+        Server | None,
+        typer.Option(
+            "--emulate",
+            show_default=False,
+            help="Drive the lifespan the way this server does: its scope, its state "
+            "handling, the errors its send() raises into the app.",
+        ),
+    ] = None,
+    state: Annotated[
+        bool,
+        typer.Option(
+            "--state/--no-state",
+            help="Give the app a scope['state'] (default), or none, as servers without "
+            "lifespan state support do (LC407 if the app needs it).",
+        ),
+    ] = True,
     fmt: Annotated[
         Format | None,
         typer.Option(
@@ -472,6 +496,8 @@ _CONFIG_KEYS = {
     "probe": "probe",
     "probe_status": "probe-status",
     "probe_timeout": "probe-timeout",
+    "emulate": "emulate",
+    "state": "state",
 }
 
 

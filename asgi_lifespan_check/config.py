@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .emulate import SERVERS
 from .errors import ConfigError
 
 FILENAME = "pyproject.toml"
@@ -54,6 +55,8 @@ KEYS: dict[str, str | tuple[str, ...]] = {
     "probe": "strings",
     "probe-status": "statuses",
     "probe-timeout": "seconds",
+    "emulate": SERVERS,
+    "state": "bool",
 }
 
 # The keys a `[tool.lifespan-check.overrides."module:attr"]` table may set.
@@ -79,6 +82,8 @@ PER_TARGET = frozenset(
         "probe",
         "probe-status",
         "probe-timeout",
+        "emulate",
+        "state",
     }
 )
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import findings, protocol
+from . import emulate, findings, protocol
 from .awaits import AwaitChain, TaskInfo, ThreadInfo, thread_infos
 from .events import Recorder
 from .frames import (
@@ -31,6 +31,8 @@ from .frames import (
 from .model import Finding, Frame, Message
 from .options import DriveOptions
 from .runtime import Handle, Runtime, Signal
+from .state import TrackedScope, TrackedState
+from .structure import EntryTrace, Refusal
 from .watch import BEAT_S, BlockEpisode, Watchdog
 
 
@@ -67,6 +69,7 @@ class DriveResult:
     shutdown_complete: bool = False
     stopped_early: bool = False
     leftover_tasks: list[TaskInfo] = field(default_factory=list)
+    refusal: Refusal | None = None  # how the app turned the lifespan down (LC106/LC107)
 
 
 class Driver:
@@ -88,13 +91,21 @@ class Driver:
         self.classifier = classifier
         self.watchdog = watchdog
         self.protocol = protocol.LifespanProtocol()
-        self.state: dict[str, Any] = {}
-        self.scope: dict[str, Any] = {
-            "type": "lifespan",
-            "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
-        }
+        self.emulation = emulate.profile(options.emulate)
+        self.state = TrackedState(classifier)
+        self.scope: dict[str, Any] = (
+            self.emulation.scope(options.asgi_version)
+            if self.emulation is not None
+            else {
+                "type": "lifespan",
+                "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
+            }
+        )
         if options.with_state:
             self.scope["state"] = self.state
+        else:
+            self.scope = TrackedScope(self.scope, classifier=classifier)
+        self.entry_trace = EntryTrace()
         self._inbox: deque[str] = deque()
         self._answers: dict[str, _Sent] = {}
         self._receive_stacks: dict[str, tuple[Frame, ...]] = {}
@@ -117,6 +128,7 @@ class Driver:
     # The channel the app sees ---------------------------------------------------------
 
     async def receive(self) -> dict[str, Any]:
+        self.entry_trace.stop()
         while not self._inbox:
             if self._final_delivered:
                 self._receive_after_final = True
@@ -130,6 +142,10 @@ class Driver:
         self.protocol.delivered(kind)
         if kind == protocol.SHUTDOWN:
             self._final_delivered = True
+            # The state as the app's shutdown finds it (granian empties it before sending).
+            self.state.snapshot("shutdown")
+            if self.emulation is not None and self.emulation.clears_state:
+                self.state.server_clear()
         self.recorder.message(Message(self.recorder.rel(t), "receive", kind))
         return {"type": kind}
 
@@ -137,7 +153,10 @@ class Driver:
         t = time.perf_counter()
         kind = message.get("type") if isinstance(message, dict) else None
         raw_type = kind if isinstance(kind, str) else f"<{type(kind).__name__}>"
+        sent_before = tuple(self.protocol.sent)
         verdict = self.protocol.on_send(message)
+        if isinstance(verdict, protocol.Accepted) and verdict.type == protocol.STARTUP_COMPLETE:
+            self.state.snapshot("startup")  # here, before the app can change it again
         text = verdict.text if isinstance(verdict, protocol.Accepted) else None
         self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, text))
         if not self._listening:
@@ -150,9 +169,15 @@ class Driver:
             handling = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
             self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handling))
         self._changed.set()
+        if self.emulation is not None:
+            code = verdict.code if isinstance(verdict, protocol.Violation) else None
+            error = self.emulation.send_error(raw_type, code, sent_before)
+            if error is not None:
+                raise error
 
     async def _run_app(self) -> None:
         try:
+            self.entry_trace.start()
             await self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
             cancelled = self._cancel_requested and _is_cancellation(exc)
@@ -160,6 +185,7 @@ class Driver:
         else:
             self._end = _AppEnd(time.perf_counter(), None, False)
         finally:
+            self.entry_trace.stop()
             self._changed.set()
 
     async def _heartbeat(self) -> None:
@@ -228,7 +254,7 @@ class Driver:
             failed = self._answers.get(protocol.STARTUP_FAILED)
             if done is not None and not self._late(done.t, deadline):
                 self.recorder.phase_end("startup", done.t, "ok")
-                self.recorder.state_keys([str(k) for k in self.state])
+                self.recorder.state_keys(self.state.key_list())
                 return True
             if failed is not None and not self._late(failed.t, deadline):
                 await self._wait_for_end(self.options.exit_grace)
@@ -254,6 +280,11 @@ class Driver:
         nothing = not self.protocol.anything_exchanged
         received = protocol.STARTUP in self.protocol.received
         severity = "error" if self.options.lifespan == "on" else None
+        if (end.exc is not None and not received) or nothing:
+            kind = "ignored" if end.exc is None else "raised"
+            entered = frozenset(self.entry_trace.codes)
+            lines = dict(self.entry_trace.last_line)
+            self.result.refusal = Refusal(kind, end.exc, entered, end.t, lines)
         if end.exc is not None and not received:
             info = describe_exception(end.exc, self.classifier)
             self._finding(

@@ -554,6 +554,126 @@ thread if it holds nothing that needs cleanup.
 """,
         ),
         _code(
+            "LC403",
+            "warning",
+            "A mounted app's lifespan never runs",
+            None,
+            EXIT_FAILED,
+            """
+A sub-application mounted under another one (Starlette/FastAPI `Mount` or `app.mount()`,
+a `Host` route, a Litestar ASGI mount) has its own lifespan: a `lifespan=` context,
+`on_event("startup")`/`on_event("shutdown")` handlers, Litestar `on_startup` hooks. They
+will never run: the parent's router answers the lifespan scope itself and never forwards
+it to mounted apps. The finding names the mount path, the sub-app's type and each
+handler with its file:line.
+
+Why it matters: nothing fails at startup. The server logs "Application startup
+complete", then the first request to the sub-app finds no database pool, no HTTP client,
+no cache: whatever its startup was meant to create. Its shutdown never runs either.
+
+How to fix: run the sub-app's lifespan from the parent's lifespan:
+
+    @asynccontextmanager
+    async def lifespan(app):
+        async with sub_app.router.lifespan_context(sub_app):
+            yield
+
+or move the sub-app's startup code into the parent's lifespan. For FastAPI, an
+APIRouter included with `include_router` (not mounted) merges its lifespan into the
+parent's.
+""",
+        ),
+        _code(
+            "LC404",
+            "error",
+            "Lifespan handlers never ran: the lifespan was refused above them",
+            "startup-failed",
+            EXIT_FAILED,
+            """
+The app has lifespan handlers inside it (a framework's lifespan context, on_event
+handlers, before_serving hooks), but the top-level app raised before its first receive()
+(LC106) or returned without a word (LC107), so the lifespan scope never reached them. The
+usual cause is a middleware that returns early for scope types other than "http", or
+asserts `scope["type"] == "http"`, or a path dispatcher that does not pass the lifespan
+to the apps it dispatches to. The finding names the layer (class and file:line) that
+stopped the lifespan and the handlers that therefore never ran.
+
+Why it matters: servers take this as "lifespan not supported". uvicorn (auto) logs one
+INFO line, hypercorn and granian a warning, and all of them serve requests without the
+startup code having run: the first request fails instead of the deploy.
+
+How to fix: in the middleware, pass the scopes it does not handle through:
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ...
+
+A dispatcher over several apps must run each app's lifespan and answer startup only
+when all of them have (hypercorn's DispatcherMiddleware does this).
+""",
+        ),
+        _code(
+            "LC405",
+            "warning",
+            "on_event handlers are ignored because lifespan= is set",
+            None,
+            EXIT_FAILED,
+            """
+The app was given a `lifespan=` context and also has `on_event("startup")` /
+`on_event("shutdown")` handlers (or on_startup=/on_shutdown= lists). FastAPI and
+Starlette run only the lifespan context in that case: the event handlers are silently
+ignored. The finding names each ignored handler and where it is defined.
+
+Why it matters: code that was added as an event handler (often by a library or a later
+change) never runs, and nothing says so.
+
+How to fix: move the handlers' code into the lifespan function, startup code before its
+`yield` and shutdown code after it, and remove the on_event registrations (on_event is
+deprecated).
+""",
+        ),
+        _code(
+            "LC406",
+            "info",
+            "Legacy ASGI2 application",
+            None,
+            EXIT_OK,
+            """
+The app is an ASGI2 "double callable": `app(scope)` returns a coroutine function that
+takes (receive, send). lifespan-check adapts it, and so does uvicorn, but hypercorn and
+granian detect the interface differently and answer every request with HTTP 500.
+
+How to fix: make it a single ASGI3 callable, `async def app(scope, receive, send)`, or
+wrap it once with `asgiref.compatibility.guarantee_single_callable(app)` and serve the
+result.
+""",
+        ),
+        _code(
+            "LC407",
+            "warning",
+            "Lifespan state problem",
+            None,
+            EXIT_FAILED,
+            """
+The app uses the lifespan state (`scope["state"]`, which Starlette and FastAPI expose as
+`request.state` / the dict a lifespan yields) in a way that breaks under some servers:
+
+- it needs the state: it looked for `scope["state"]` and failed without it (checked with
+  --no-state), as it would under a server without lifespan state support;
+- it reads the state during shutdown: granian empties the state before it sends
+  lifespan.shutdown, so these reads find nothing there (--emulate granian shows it);
+- a value in the state was replaced or removed between startup and shutdown: each
+  request works on a shallow copy taken when it starts, so replacing a value is not seen
+  by requests, and the replaced object is never cleaned up.
+
+How to fix: keep what shutdown needs in local variables of the lifespan function (the
+code after its yield); treat the state as read-only once startup has completed (mutate
+the objects in it, do not replace them).
+""",
+        ),
+        _code(
             "LC408",
             "warning",
             "The interpreter would not exit",

@@ -19,6 +19,7 @@ class DriveOptions:
     asgi_version: str = "3.0"
     spec_version: str = "2.0"
     with_state: bool = True
+    emulate: str | None = None  # a server name from emulate.SERVERS
     # Smoke requests sent between startup and shutdown (--probe, see probe.py).
     probes: tuple[str, ...] = ()
     probe_status: tuple[str, ...] = ()

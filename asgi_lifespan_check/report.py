@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from . import findings as catalogue
+from . import servers
 from ._version import __version__
 from .events import Event
 from .gate_model import BaselineComparison, PhaseStats, ProbeResult, RunSummary
@@ -61,6 +62,7 @@ class Report:
     budgets: Mapping[str, float] = field(default_factory=dict)
     probes: tuple[ProbeResult, ...] = ()
     baseline: BaselineComparison | None = None
+    server_outlook: tuple[servers.Row, ...] = ()
 
     def __repr__(self) -> str:
         # Short, because pytest prints it in assertion messages (`assert report.passed`).
@@ -120,6 +122,7 @@ class Report:
             "budgets": dict(self.budgets),
             "probes": [p.to_dict() for p in self.probes],
             "baseline": self.baseline.to_dict() if self.baseline else None,
+            "server_outlook": [r.to_dict() for r in self.server_outlook],
         }
 
     @classmethod
@@ -157,6 +160,9 @@ class Report:
             baseline=BaselineComparison.from_dict(baseline)
             if (baseline := data.get("baseline"))
             else None,
+            server_outlook=tuple(
+                servers.Row.from_dict(r) for r in data.get("server_outlook") or ()
+            ),
         )
 
 
@@ -252,7 +258,7 @@ def build(
     kept = [f for f in found if f.code not in ignored_codes]
     dropped = [f for f in found if f.code in ignored_codes]
     outcome, passed, exit_code = verdict(kept, strict=strict)
-    return Report(
+    report = Report(
         target=target,
         passed=passed,
         outcome=outcome,
@@ -275,6 +281,7 @@ def build(
         duration_s=done_t,
         probes=tuple(probes),
     )
+    return replace(report, server_outlook=servers.outlook(report))
 
 
 def _phase_rank(name: str) -> int:
@@ -297,7 +304,7 @@ def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str]
     more = list(more)
     found = [*report.findings, *(f for f in more if f.code not in ignored_codes)]
     outcome, passed, exit_code = verdict(found, strict=report.strict)
-    return replace(
+    updated = replace(
         report,
         findings=tuple(sorted(found, key=_finding_rank)),
         ignored=(*report.ignored, *(f for f in more if f.code in ignored_codes)),
@@ -305,3 +312,4 @@ def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str]
         passed=passed,
         exit_code=exit_code,
     )
+    return replace(updated, server_outlook=servers.outlook(updated))

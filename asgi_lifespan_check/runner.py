@@ -13,9 +13,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import findings
+from . import diagnose, findings
 from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
@@ -158,7 +159,7 @@ class Runner:
         runtime = make_runtime(options.backend, self.classifier)
         driver, threads_before = self._start_driving(loaded, options, runtime)
         result = runtime.run(driver.run)
-        self._conclude(driver, result, threads_before, _THREAD_SETTLE_S)
+        self._conclude(loaded, driver, result, threads_before, _THREAD_SETTLE_S)
 
     async def drive_here(
         self, loaded: LoadedApp, options: RunOptions, runtime: CallerRuntime
@@ -175,16 +176,17 @@ class Runner:
             if not _new_threads(threads_before):
                 break
             await runtime.sleep(0.01)
-        self._conclude(driver, result, threads_before, 0.0)
+        self._conclude(loaded, driver, result, threads_before, 0.0)
 
     def _start_driving(
         self, loaded: LoadedApp, options: RunOptions, runtime: Runtime
     ) -> tuple[Driver, set[int | None]]:
         self.recorder.meta(backend=options.backend)
         self.watchdog.block_threshold = options.block_threshold
-        driver = Driver(
-            loaded.app, options.drive, self.recorder, runtime, self.classifier, self.watchdog
-        )
+        drive = options.drive
+        if drive.emulate == "uvicorn" and loaded.interface == "asgi2":
+            drive = replace(drive, asgi_version="2.0")  # uvicorn tells ASGI2 apps so
+        driver = Driver(loaded.app, drive, self.recorder, runtime, self.classifier, self.watchdog)
         self.driver = driver
         self.runtime = runtime
         if not self.watchdog.started:
@@ -193,12 +195,17 @@ class Runner:
 
     def _conclude(
         self,
+        loaded: LoadedApp,
         driver: Driver,
         result: DriveResult,
         threads_before: set[int | None],
         settle_s: float,
     ) -> None:
         for finding in driver.block_findings():
+            self.recorder.finding(finding)
+        for finding in diagnose.after_run(
+            loaded, driver, result, self.classifier, self.recorder.rel
+        ):
             self.recorder.finding(finding)
         if result.shutdown_complete:
             self._leftovers(result, threads_before, settle_s)

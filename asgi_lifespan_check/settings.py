@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "probe": (),
     "probe-status": (),
     "probe-timeout": 10.0,
+    "emulate": None,
+    "state": True,
 }
 
 
@@ -172,6 +174,8 @@ def _target_plan(
             probes=probes,
             probe_status=statuses,
             probe_timeout=float(get("probe-timeout", target)),
+            emulate=get("emulate", target),
+            with_state=bool(get("state", target)),
         ),
     )
     ignore = tuple(get("ignore", target))

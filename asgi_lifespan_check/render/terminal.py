@@ -21,6 +21,7 @@ from rich.text import Text
 from ..model import Finding, Phase
 from ..report import Report
 from ..results import Results
+from ..servers import SERVERS
 from ._common import (
     display_stack,
     duration,
@@ -74,6 +75,9 @@ def render(report: Report, *, width: int | None = None, color: bool | None = Non
         console.print()
         codes = ", ".join(sorted({f.code for f in report.ignored}))
         console.print(Text(f"  ignored: {codes}", style="dim"))
+    if report.server_outlook:
+        console.print()
+        console.print(_outlook(report))
     output = _output(report)
     if output is not None:
         console.print()
@@ -233,6 +237,32 @@ def _forensics(finding: Finding) -> Group | None:
             )
         lines.append(text)
     return Group(*lines)
+
+
+TONE_STYLE = {"ok": "green", "loud": "yellow", "silent": "red", "hang": "bold red"}
+
+
+def _outlook(report: Report) -> Group:
+    """One column per behaviour the app showed, one row per server."""
+    title = Text(" Server outlook", style="bold")
+    title.append("  what each server would do with this app", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
+    table.add_column("  Server", no_wrap=True)
+    for row in report.server_outlook:
+        head = Text(f"it {row.title}")
+        if row.codes:
+            head.append(f" ({', '.join(row.codes)})", style="dim")
+        table.add_column(head, ratio=1)
+    for key, label in SERVERS:
+        cells: list[Text] = [Text(f"  {label}")]
+        for row in report.server_outlook:
+            cell = next((c for c in row.cells if c.server == key), None)
+            if cell is None:
+                cells.append(Text("-", style="dim"))
+            else:
+                cells.append(Text(cell.text, style=TONE_STYLE.get(cell.tone, "")))
+        table.add_row(*cells)
+    return Group(title, table)
 
 
 def _output(report: Report) -> Text | None:

@@ -7,6 +7,7 @@ from typing import Any
 from ..model import Finding
 from ..report import Report
 from ..results import Results
+from ..servers import SERVER_LABELS, SERVERS
 from ._common import (
     display_stack,
     duration,
@@ -43,6 +44,9 @@ def render(report: Report, **_: Any) -> str:
     if report.ignored:
         lines.append("")
         lines.append("  ignored: " + ", ".join(sorted({f.code for f in report.ignored})))
+    if report.server_outlook:
+        lines.append("")
+        lines.extend(outlook_lines(report))
     for stream in ("stdout", "stderr"):
         text = getattr(report.output, stream)
         if text.strip():
@@ -59,6 +63,20 @@ def render(report: Report, **_: Any) -> str:
         f"total {duration(report.total_s)})"
     )
     return "\n".join(lines) + "\n"
+
+
+def outlook_lines(report: Report) -> list[str]:
+    """What each server would do with this app, one behaviour at a time."""
+    out = ["server outlook (what each server would do with this app):"]
+    width = max(len(label) for _, label in SERVERS)
+    for row in report.server_outlook:
+        codes = f" [{', '.join(row.codes)}]" if row.codes else ""
+        out.append(f"  it {row.title}{codes}:")
+        out.extend(
+            f"    {SERVER_LABELS.get(cell.server, cell.server):<{width}}  {cell.text}"
+            for cell in row.cells
+        )
+    return out
 
 
 def finding_lines(finding: Finding) -> list[str]:

@@ -1,0 +1,3 @@
+"""No URLs: the lifespan is all these apps are checked for."""
+
+urlpatterns = []

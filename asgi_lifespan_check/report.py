@@ -36,7 +36,7 @@ class Environment:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Report:
     """Everything one check found. Renderers are pure functions of this value."""
 
@@ -63,6 +63,12 @@ class Report:
     probes: tuple[ProbeResult, ...] = ()
     baseline: BaselineComparison | None = None
     server_outlook: tuple[servers.Row, ...] = ()
+
+    def __repr__(self) -> str:
+        # Short, because pytest prints it in assertion messages (`assert report.passed`).
+        verdict = "passed" if self.passed else "FAILED"
+        codes = " ".join(f.code for f in self.findings)
+        return f"<Report {self.target} {verdict} {self.outcome}{' ' + codes if codes else ''}>"
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -13,11 +13,12 @@ importing the package (which the command line does first) stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
 
+TYPE_CHECKING = False  # typing costs ~10 ms; nothing may delay the child's spawn
 if TYPE_CHECKING:
+    from typing import Any
+
     from .api import CheckOptions, check, check_sync
     from .assertions import assert_lifespan_ok
     from .errors import (

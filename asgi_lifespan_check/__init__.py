@@ -1,28 +1,57 @@
 """asgi-lifespan-check: drive an ASGI app's lifespan, time it, and explain what went wrong.
 
-The public API is imported lazily so that the command line's start-up stays fast.
+    from asgi_lifespan_check import assert_lifespan_ok, check
+
+    async def test_app_starts_and_stops() -> None:
+        report = await check("app.main:app", startup_timeout=5, max_startup=2.0)
+        assert_lifespan_ok(report)
+
+`check` (async) and `check_sync` return a `Report`; the app's failures are findings in
+it, never exceptions. The names below are imported lazily, on first use, so that
+importing the package (which the command line does first) stays cheap.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
 
+TYPE_CHECKING = False  # typing costs ~10 ms; nothing may delay the child's spawn
 if TYPE_CHECKING:
-    from .api import check, check_sync
-    from .errors import LifespanCheckError, UsageError
+    from typing import Any
+
+    from .api import CheckOptions, check, check_sync
+    from .assertions import assert_lifespan_ok
+    from .errors import (
+        BackendUnavailable,
+        ConfigError,
+        EnvFileError,
+        EventLoopRunning,
+        LifespanCheckError,
+        LifespanCheckFailed,
+        SupervisorError,
+        TargetError,
+        UsageError,
+    )
     from .model import Finding, Frame, Phase
     from .report import Report
 
 __all__ = [
+    "BackendUnavailable",
+    "CheckOptions",
+    "ConfigError",
+    "EnvFileError",
+    "EventLoopRunning",
     "Finding",
     "Frame",
     "LifespanCheckError",
+    "LifespanCheckFailed",
     "Phase",
     "Report",
+    "SupervisorError",
+    "TargetError",
     "UsageError",
     "__version__",
+    "assert_lifespan_ok",
     "check",
     "check_sync",
 ]
@@ -30,7 +59,16 @@ __all__ = [
 _LAZY = {
     "check": "api",
     "check_sync": "api",
+    "CheckOptions": "api",
+    "assert_lifespan_ok": "assertions",
+    "BackendUnavailable": "errors",
+    "ConfigError": "errors",
+    "EnvFileError": "errors",
+    "EventLoopRunning": "errors",
     "LifespanCheckError": "errors",
+    "LifespanCheckFailed": "errors",
+    "SupervisorError": "errors",
+    "TargetError": "errors",
     "UsageError": "errors",
     "Finding": "model",
     "Frame": "model",
@@ -48,3 +86,8 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # The documented names only, not the helpers this module imports for itself.
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})

@@ -724,7 +724,10 @@ def run(argv: list[str], early: Any = None) -> int:
 
     `early` lists (plan, spawned) for the children the entry point started before parsing.
     """
+    from ._fastparse import install
+
     command = typer.main.get_command(app)
+    install(command)  # keeps pydantic out of the parse: see _fastparse.py
     try:
         result = command.main(
             args=argv,

@@ -470,7 +470,7 @@ class Child:
                 )
 
     def _close_fds(self) -> None:
-        for fd in self._fds[1:]:
+        for fd in self._fds.fds():
             with contextlib.suppress(OSError):
                 os.close(fd)
 

@@ -52,7 +52,7 @@ class Frame:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Finding:
     """Something the check noticed, with where it happened and what to do about it."""
 
@@ -66,6 +66,11 @@ class Finding:
     hint: str | None = None
     t_s: float | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # One line, not the whole stack: pytest prints it in assertion messages.
+        where = f" at {self.location.where}" if self.location else ""
+        return f"<Finding {self.code} {self.severity} {self.phase or '-'}{where}: {self.title}>"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -39,7 +39,7 @@ class Environment:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Report:
     """Everything one check found. Renderers are pure functions of this value."""
 
@@ -67,6 +67,12 @@ class Report:
     baseline: BaselineComparison | None = None
     server_outlook: tuple[servers.Row, ...] = ()
     profile: Profile | None = None  # with --profile (profiling/model.py)
+
+    def __repr__(self) -> str:
+        # Short, because pytest prints it in assertion messages (`assert report.passed`).
+        verdict = "passed" if self.passed else "FAILED"
+        codes = " ".join(f.code for f in self.findings)
+        return f"<Report {self.target} {verdict} {self.outcome}{' ' + codes if codes else ''}>"
 
     @property
     def errors(self) -> tuple[Finding, ...]:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import diagnose, findings
 from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
@@ -35,6 +35,9 @@ from .options import LoadOptions, RunOptions
 from .runtime import Runtime, make_runtime
 from .targets import Target, parse_target
 from .watch import BlockEpisode, Watchdog
+
+if TYPE_CHECKING:
+    from .inloop import CallerRuntime
 
 # How long new non-daemon threads get to finish on their own after shutdown.
 _THREAD_SETTLE_S = 0.2
@@ -153,9 +156,41 @@ class Runner:
 
     def drive(self, loaded: LoadedApp, options: RunOptions) -> None:
         """Run startup, the optional hold, and shutdown; then look for leftovers."""
+        runtime = make_runtime(options.backend, self.classifier)
+        driver, threads_before = self._start_driving(loaded, options, runtime)
+        sampler = self._sampler(driver) if options.profile else None
+        try:
+            result = runtime.run(driver.run)
+        finally:
+            self._stop_sampler(sampler)
+        self._conclude(loaded, driver, result, threads_before, _THREAD_SETTLE_S)
+
+    async def drive_here(
+        self, loaded: LoadedApp, options: RunOptions, runtime: CallerRuntime
+    ) -> None:
+        """`drive()` on the caller's running event loop (the async Python API).
+
+        New threads get their time to finish in an async wait: joining them would hold
+        the caller's loop, which such a thread may be waiting for.
+        """
+        driver, threads_before = self._start_driving(loaded, options, runtime)
+        sampler = self._sampler(driver) if options.profile else None
+        try:
+            result = await runtime.run_here(driver.run)
+        finally:
+            self._stop_sampler(sampler)
+        deadline = time.monotonic() + _THREAD_SETTLE_S
+        while result.shutdown_complete and time.monotonic() < deadline:
+            if not _new_threads(threads_before):
+                break
+            await runtime.sleep(0.01)
+        self._conclude(loaded, driver, result, threads_before, 0.0)
+
+    def _start_driving(
+        self, loaded: LoadedApp, options: RunOptions, runtime: Runtime
+    ) -> tuple[Driver, set[int | None]]:
         self.recorder.meta(backend=options.backend)
         self.watchdog.block_threshold = options.block_threshold
-        runtime = make_runtime(options.backend, self.classifier)
         drive = options.drive
         if drive.emulate == "uvicorn" and loaded.interface == "asgi2":
             drive = replace(drive, asgi_version="2.0")  # uvicorn tells ASGI2 apps so
@@ -164,14 +199,29 @@ class Runner:
         self.runtime = runtime
         if not self.watchdog.started:
             self.watchdog.start()
-        threads_before = {t.ident for t in threading.enumerate()}
-        sampler = self._sampler(driver) if options.profile else None
-        try:
-            result = runtime.run(driver.run)
-        finally:
-            if sampler is not None:
-                sampler.stop()
-                self.recorder.emit(sampler.event())
+        return driver, {t.ident for t in threading.enumerate()}
+
+    def _sampler(self, driver: Driver) -> Any:
+        """--profile: sample the loop thread (this one) while the lifespan runs."""
+        from .profiling.sampler import Sampler, lifespan_of
+
+        sampler = Sampler(self.classifier, t0=self.recorder.t0, phase=lambda: self.watchdog.phase)
+        sampler.start(lambda: lifespan_of(driver.task))
+        return sampler
+
+    def _stop_sampler(self, sampler: Any) -> None:
+        if sampler is not None:
+            sampler.stop()
+            self.recorder.emit(sampler.event())
+
+    def _conclude(
+        self,
+        loaded: LoadedApp,
+        driver: Driver,
+        result: DriveResult,
+        threads_before: set[int | None],
+        settle_s: float,
+    ) -> None:
         for finding in driver.block_findings():
             self.recorder.finding(finding)
         for finding in diagnose.after_run(
@@ -179,24 +229,15 @@ class Runner:
         ):
             self.recorder.finding(finding)
         if result.shutdown_complete:
-            self._leftovers(result, threads_before)
+            self._leftovers(result, threads_before, settle_s)
 
-    def _sampler(self, driver: Driver) -> Any:
-        from .profiling.sampler import Sampler, lifespan_of
-
-        sampler = Sampler(self.classifier, t0=self.recorder.t0, phase=lambda: self.watchdog.phase)
-        sampler.start(lambda: lifespan_of(driver.task))
-        return sampler
-
-    def _leftovers(self, result: DriveResult, threads_before: set[int | None]) -> None:
+    def _leftovers(
+        self, result: DriveResult, threads_before: set[int | None], settle_s: float
+    ) -> None:
         if result.leftover_tasks:
             self.recorder.finding(_leaked_tasks(result.leftover_tasks, self.recorder))
-        deadline = time.monotonic() + _THREAD_SETTLE_S
-        new = [
-            t
-            for t in threading.enumerate()
-            if t.ident not in threads_before and not t.daemon and t.is_alive()
-        ]
+        deadline = time.monotonic() + settle_s
+        new = _new_threads(threads_before)
         for thread in new:
             thread.join(max(0.0, deadline - time.monotonic()))
         alive = {t.ident for t in new if t.is_alive() and t.ident is not None}
@@ -289,6 +330,13 @@ class Runner:
                 self.recorder.phase_end(skipped, None, "skipped")
         elif self.driver is not None:
             self.driver.stuck(phase, episode, stack)
+
+
+def _new_threads(before: set[int | None]) -> list[threading.Thread]:
+    """Non-daemon threads started since `before` that are still alive."""
+    return [
+        t for t in threading.enumerate() if t.ident not in before and not t.daemon and t.is_alive()
+    ]
 
 
 def _stamped(finding: Finding, t_s: float) -> Finding:

@@ -33,8 +33,10 @@ def figures(report: Report) -> dict[str, float]:
     for name in ("startup", "shutdown"):
         if name in ok:
             out[name] = ok[name]
-    if all(name in out for name in ("import", "startup", "shutdown")):
-        out["total"] = out["import"] + out["startup"] + out["shutdown"]
+    # An app object handed to the Python API has no import phase: its total is the rest.
+    parts = ("import", "startup", "shutdown") if "import" in names else ("startup", "shutdown")
+    if all(name in out for name in parts):
+        out["total"] = sum(out[name] for name in parts)
     return out
 
 

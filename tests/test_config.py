@@ -194,3 +194,28 @@ def test_a_file_that_only_mentions_the_tool_is_not_parsed_twice(tmp_path: Path) 
     assert configuration.discover(str(tmp_path)) is None  # ...but has no table
     with pytest.raises(ConfigError, match="has no"):
         configuration.load(str(tmp_path / "pyproject.toml"), explicit=True)
+
+
+def test_config_accepts_exactly_the_emulated_servers() -> None:
+    """The config's spelled-out server names stay equal to the ones --emulate knows."""
+    from asgi_lifespan_check import config, emulate
+
+    assert config.KEYS["emulate"] == emulate.SERVERS
+
+
+def test_nothing_heavy_is_imported_before_the_child_is_spawned(tmp_path: Path) -> None:
+    """Without a config file, the scan before the spawn imports neither typing nor
+    dataclasses (a config file costs tomllib, which is fair)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from asgi_lifespan_check import _entry, _spawn\n"
+        "_entry.prescan(['app:app'])\n"
+        "print(sorted({'typing', 'dataclasses', 'asyncio', 'typer'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

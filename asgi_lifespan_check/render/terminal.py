@@ -179,7 +179,9 @@ def _finding(finding: Finding) -> Group:
         body.append(loc)
         body.append(_snippet(finding))
     if len(finding.stack) > 1:
-        body.append(_stack(list(finding.stack)))
+        # A hang's stack is the await chain of the stuck coroutine: say so.
+        label = "await chain" if "await_chain" in finding.details else "stack"
+        body.append(_stack(list(finding.stack), label))
     extra = _forensics(finding)
     if extra is not None:
         body.append(extra)
@@ -205,8 +207,8 @@ def _snippet(finding: Finding) -> Group:
     return Group(*lines)
 
 
-def _stack(frames: list[Any]) -> Group:
-    lines = [Text("stack, outermost first:", style="dim")]
+def _stack(frames: list[Any], label: str) -> Group:
+    lines = [Text(f"{label}, outermost first:", style="dim")]
     for line in display_stack(frames):
         text = Text("   ", no_wrap=True, overflow="ellipsis")
         if line.frame is None:

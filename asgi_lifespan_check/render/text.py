@@ -96,7 +96,9 @@ def finding_lines(finding: Finding) -> list[str]:
             out.append(f"      {literal(finding.location.code)}")
     stack = list(finding.stack)
     if len(stack) > 1:
-        out.append("    stack (outermost first):")
+        # A hang's stack is the await chain of the stuck coroutine: say so.
+        label = "await chain" if "await_chain" in finding.details else "stack"
+        out.append(f"    {label} (outermost first):")
         for line in display_stack(stack):
             if line.frame is None:
                 out.append(f"      ... {line.folded} library frame(s)")

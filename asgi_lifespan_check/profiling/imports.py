@@ -253,14 +253,17 @@ class _Groups:
         self._dists = _Distributions()
 
     def of(self, name: str, module: object) -> str:
+        if module is None:
+            return NOT_FOUND  # an attempt that failed (`try: import cython ...`)
         top = name.partition(".")[0]
         file = getattr(module, "__file__", None)
+        if file is None:  # a namespace package: judge it by its first directory
+            file = next(iter(getattr(module, "__path__", None) or ()), None)
         if file and any(os.path.abspath(file).startswith(r) for r in self._classifier.roots):
             return YOUR_CODE
         if top in self._cache:
             return self._cache[top]
-        builtin = file is None and module is not None
-        if top in sys.stdlib_module_names or builtin or (file and _in_stdlib(file)):
+        if top in sys.stdlib_module_names or file is None or _in_stdlib(file):
             group = STDLIB
         elif file and (dist := self._dists.of(top, file)):
             group = dist
@@ -296,12 +299,15 @@ class _Distributions:
     once: importing importlib.metadata and reading every RECORD took 300-450 ms here
     for 71 distributions, most of a FastAPI check. Most names are found for the cost of
     one directory listing instead: the .dist-info directories beside the module, by
-    name, then by their top_level.txt. packages_distributions() is the last resort.
+    name, then by their top_level.txt, then by the paths their RECORD lists (read as
+    plain text: namespace packages such as opentelemetry need it).
+    packages_distributions() is the last resort.
     """
 
     def __init__(self) -> None:
         self._by_dir: dict[str, dict[str, str]] = {}
         self._top_level: dict[str, dict[str, str]] = {}
+        self._records: dict[str, list[tuple[str, str]]] = {}
         self._everything: dict[str, list[str]] | None = None
 
     def of(self, top: str, file: str) -> str | None:
@@ -312,9 +318,9 @@ class _Distributions:
         named = self._named(root)
         if key in named:
             return _display_name(root, named[key])
-        declared = self._declared(root, named)
-        if top in declared:
-            return _display_name(root, declared[top])
+        found = self._declared(root, named).get(top) or self._in_records(root, named, top)
+        if found is not None:
+            return _display_name(root, found)
         return self._fallback(top) if _installed(file) else None
 
     def _named(self, root: str) -> dict[str, str]:
@@ -347,6 +353,24 @@ class _Distributions:
                     found.setdefault(name, info)
             self._top_level[root] = found
         return found
+
+    def _in_records(self, root: str, named: dict[str, str], top: str) -> str | None:
+        """The .dist-info directory in `root` whose RECORD lists files under `top`."""
+        records = self._records.get(root)
+        if records is None:
+            records = []
+            for info in named.values():
+                try:
+                    with open(os.path.join(root, info, "RECORD"), encoding="utf-8") as f:
+                        records.append((info, "\n" + f.read()))
+                except OSError:
+                    continue
+            self._records[root] = records
+        needles = (f"\n{top}/", f"\n{top}.py,")
+        for info, text in records:
+            if any(needle in text for needle in needles):
+                return info
+        return None
 
     def _fallback(self, top: str) -> str | None:
         if self._everything is None:
@@ -391,3 +415,4 @@ def _display_name(root: str, info: str) -> str:
 
 YOUR_CODE = "your code"
 STDLIB = "stdlib"
+NOT_FOUND = "(not found)"

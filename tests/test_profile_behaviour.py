@@ -160,6 +160,25 @@ def test_profile_format_needs_an_output_file() -> None:
     assert "--profile-output" in proc.stderr
 
 
+def test_profile_output_takes_one_target(tmp_path: Path) -> None:
+    """--profile-output with several targets is a usage error that says what to do."""
+    proc = run_cli(
+        [
+            "--profile-output",
+            str(tmp_path / "boot.json"),
+            "--app-dir",
+            str(APPS),
+            "profile_trio:app",
+            "profile_env:app",
+        ],
+        json_output=False,
+    )
+    assert proc.rc == 2
+    assert "--profile-output" in proc.stderr
+    assert "give one TARGET" in proc.stderr
+    assert not (tmp_path / "boot.json").exists()
+
+
 def test_profile_output_in_an_unwritable_place_is_reported(tmp_path: Path) -> None:
     """A profile file that cannot be written is said on stderr; the check still reports."""
     target = tmp_path / "missing" / "out.speedscope.json"

@@ -113,16 +113,16 @@ def test_samples_are_clipped_to_their_phase_and_split_by_kind() -> None:
 
 
 def test_a_change_of_step_is_placed_within_its_interval() -> None:
-    """When a sample sees another step than the one before, its interval is shared:
-    idle time after an await goes to the await, a GIL wait or a starved sampler's gap is
-    split in the middle, and a long unseen tail stays "other"."""
+    """When a sample sees another step than the one before, its interval is shared: by
+    the loop thread's busy time between running and idle, else in the middle."""
     profile = build(
         _samples(
             [
                 [1.01, 0.01, "await", 0.0, 0, "Future", []],  # inner awaits 10 ms
                 [1.03, 0.02, "run", 0.5, 1, None, []],  # half idle: the await's end
-                [1.05, 0.02, "run", 1.0, 2, None, []],  # a GIL wait: 10 ms each side
-                [1.08, 0.03, "await", 0.0, 0, "Future", []],  # starved: 15 ms each side
+                [1.05, 0.02, "run", 1.0, 2, None, []],  # run after run: 10 ms each
+                [1.06, 0.01, "await", 0.0, 0, "Future", []],  # never busy: all inner's
+                [1.09, 0.03, "await", 0.0, 1, "Future", []],  # await after await: halves
             ]
         ),
         None,
@@ -133,10 +133,11 @@ def test_a_change_of_step_is_placed_within_its_interval() -> None:
     assert startup is not None
     inner = next(f for f in profile.functions if f.function == "inner")
     outer = next(f for f in profile.functions if f.function == "outer")
-    assert inner.await_s == pytest.approx(0.01 + 0.01 + 0.015)
-    assert (outer.cpu_s, outer.blocked_s) == pytest.approx((0.02, 0.0))
-    # The library step's 10 + 15 ms, and 20 ms after the last sample (too long to hold).
-    assert startup.other_s == pytest.approx(0.045)
+    assert inner.await_s == pytest.approx(0.01 + 0.01 + 0.01 + 0.015)
+    # 10 ms after the idle part, 10 ms before the library step; 15 ms awaited, and the
+    # phase's last 10 ms held from the last sample.
+    assert (outer.cpu_s, outer.blocked_s, outer.await_s) == pytest.approx((0.02, 0.0, 0.025))
+    assert startup.other_s == pytest.approx(0.01)  # the library step's half
 
 
 def test_branches_make_a_fanout_with_a_critical_path() -> None:

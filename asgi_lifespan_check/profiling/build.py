@@ -150,13 +150,7 @@ class _Fold:
         prev = self._prev
         if prev is not None and _leaf(prev) != _leaf(state):
             # The sample covers a change of step, at an unknown moment of its interval.
-            if kind == "await" and dt > 2 * self.interval:
-                # An idle loop holds no GIL, so a sample this late means the sampler was
-                # kept off the CPU (a loaded machine): split the gap in the middle.
-                middle = t - dt / 2
-                self._charge_span(start, middle, start, prev, ())
-                start = middle
-            elif kind == "await" and prev[1] == "run" and frac is not None:
+            if kind == "await" and prev[1] == "run" and frac is not None:
                 # From running to idle: the time the loop thread was busy is the end of
                 # the step seen running before, not time awaited in the new one.
                 middle = start + dt * float(frac)
@@ -168,10 +162,10 @@ class _Fold:
                 middle = start + dt * (1.0 - float(frac))
                 self._charge_span(start, middle, start, prev, ())
                 start, state = middle, (state[0], kind, 1.0, waiting)
-            elif kind == "run" and prev[1] == "run" and dt > 1.5 * self.interval:
-                # The sampler waited for the GIL while Python ran: the new step began
-                # somewhere in that wait. Split it in the middle (an error of a quarter
-                # of the interval on average, instead of up to all of it).
+            else:
+                # Nothing tells when (one await after another, a GIL wait behind running
+                # Python, a sampler kept off the CPU): split in the middle, an error of
+                # a quarter of the interval on average instead of up to all of it.
                 middle = t - dt / 2
                 self._charge_span(start, middle, start, prev, ())
                 start = middle
@@ -239,7 +233,7 @@ class _Fold:
             seen = sum(totals[k] for k in ("cpu", "blocked", "await", "other"))
             gap = (end - start) - seen
             last = self._last.get(name)
-            if last is not None and 0 < gap <= 2 * self.interval:
+            if last is not None and 0 < gap <= 2 * self.interval + 1e-9:
                 self._charge(name, *last, gap)
 
     def _branches(

@@ -3,7 +3,8 @@
 CTRL is a pipe of JSON-line commands from the supervisor (load, run, abort, interrupt);
 EVT is where events go as JSON lines; DUMP receives faulthandler's stack dumps (on a
 fatal signal, or on SIGUSR1 when the supervisor asks). The app's own stdout and stderr
-are left alone: the supervisor captures them separately.
+are left alone: the supervisor captures them separately. A profiled child (`-X
+importtime`) gets two more: its own fd 2's read end, and the app's stderr pipe.
 """
 
 from __future__ import annotations
@@ -123,7 +124,15 @@ def main(argv: list[str]) -> None:
         faulthandler.register(signal.SIGUSR1, file=dump_fd, all_threads=True, chain=False)
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    recorder = Recorder(PipeSink(event_fd))
+    capture = phases = None
+    sink: Any = PipeSink(event_fd)
+    if len(argv) > 5:
+        from .profiling.imports import PhaseTimes, start
+
+        capture, phases = start(argv), PhaseTimes()
+        if capture is not None:
+            sink = phases.watching(capture.marking(sink))
+    recorder = Recorder(sink)
     control = Control(ctrl_fd)
     command = control.next()
     if command.get("cmd") != "load":
@@ -136,12 +145,18 @@ def main(argv: list[str]) -> None:
     recorder.meta(main_thread=threading.get_ident())
     sys.argv = ["lifespan-check", load.target]
     loaded = runner.load(load)
+    if capture is not None and phases is not None:
+        # Usually free: the supervisor is still starting up before it sends "run".
+        target = load.target.partition(":")[0]
+        recorder.emit(capture.event(target, runner.classifier, phases))
     if loaded is not None:
         command = control.next()
         if command.get("cmd") != "run":
             _exit_now()
         run = RunOptions.from_dict(command["run"])
         runner.drive(loaded, run)
+    if capture is not None:
+        capture.flush()  # the app's last stderr lines, before "done"
     runner.finish()
     _exit_like_python()
 

@@ -51,6 +51,9 @@ VALUE_OPTIONS = frozenset(
         "--probe",
         "--probe-status",
         "--probe-timeout",
+        "--profile-output",
+        "--profile-format",
+        "--profile-top",
         "--emulate",
     }
 )
@@ -65,6 +68,7 @@ FLAG_OPTIONS = frozenset(
         "--no-config",
         "--strict",
         "--no-strict",
+        "--profile",
         "--state",
         "--no-state",
     }
@@ -133,7 +137,11 @@ def prescan(argv: list[str], cwd: str | None = None) -> list[dict[str, object]] 
     if found is not None and not jobs:
         jobs = int(found.values.get("jobs") or 0)
     jobs = jobs or os.cpu_count() or 1
-    return [configuration.load_plan(target, cli, found) for target in targets[:jobs]]
+    plans = [configuration.load_plan(target, cli, found) for target in targets[:jobs]]
+    if "--profile" in flags or "--profile-output" in values:
+        # Known at spawn time: a profiled child starts with -X importtime.
+        plans = [{**plan, "profile": True} for plan in plans]
+    return plans
 
 
 def _speculate(argv: list[str]) -> list[tuple[dict[str, object], Spawned]]:

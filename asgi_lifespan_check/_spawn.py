@@ -31,20 +31,33 @@ class Spawned:
         return (self.ctrl_w, self.evt_r, self.dump_r, self.out_r, self.err_r)
 
 
-def spawn(python: str | None = None, env: dict[str, str] | None = None) -> Spawned:
-    """Start `python -m asgi_lifespan_check._child` with its four pipes; raise OSError."""
+def spawn(
+    python: str | None = None, env: dict[str, str] | None = None, *, profile: bool = False
+) -> Spawned:
+    """Start `python -m asgi_lifespan_check._child` with its four pipes; raise OSError.
+
+    With `profile`, the child runs with `-X importtime`, which writes to fd 2: its fd 2
+    is then a fifth pipe that the child reads itself (profiling/imports.py), and the
+    app's stderr pipe is handed over as an extra descriptor.
+    """
     ctrl_r, ctrl_w = os.pipe()
     evt_r, evt_w = os.pipe()
     dump_r, dump_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    child_fds = (ctrl_r, evt_w, dump_w)
+    child_fds: tuple[int, ...] = (ctrl_r, evt_w, dump_w)
     ours = (ctrl_w, evt_r, dump_r, out_r, err_r)
+    stderr_w = err_w
+    if profile:
+        times_r, times_w = os.pipe()
+        child_fds = (*child_fds, times_r, err_w)
+        stderr_w = times_w
     try:
         for fd in child_fds:
             os.set_inheritable(fd, True)
         executable = python or sys.executable
-        argv = [executable, "-m", "asgi_lifespan_check._child", *map(str, child_fds)]
+        flags = ["-X", "importtime"] if profile else []
+        argv = [executable, *flags, "-m", "asgi_lifespan_check._child", *map(str, child_fds)]
         pid = os.posix_spawn(
             executable,
             argv,
@@ -52,7 +65,7 @@ def spawn(python: str | None = None, env: dict[str, str] | None = None) -> Spawn
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_DUP2, out_w, 1),
-                (os.POSIX_SPAWN_DUP2, err_w, 2),
+                (os.POSIX_SPAWN_DUP2, stderr_w, 2),
             ],
             setsid=True,
         )
@@ -61,7 +74,7 @@ def spawn(python: str | None = None, env: dict[str, str] | None = None) -> Spawn
             os.close(fd)
         raise
     finally:
-        for fd in (*child_fds, out_w, err_w):
+        for fd in {*child_fds, out_w, err_w, stderr_w}:
             os.close(fd)
     return Spawned(pid, ctrl_w, evt_r, dump_r, out_r, err_r)
 
@@ -93,6 +106,6 @@ def discard(spawned: Spawned) -> None:
 
 def start(load: dict[str, object], python: str | None = None) -> Spawned:
     """Spawn the child and tell it at once what to import."""
-    spawned = spawn(python)
+    spawned = spawn(python, profile=bool(load.get("profile")))
     send(spawned, {"cmd": "load", "load": load})
     return spawned

@@ -59,6 +59,11 @@ class Backend(StrEnum):
     trio = "trio"
 
 
+class ProfileFormat(StrEnum):
+    speedscope = "speedscope"
+    chrome = "chrome"
+
+
 class Server(StrEnum):
     uvicorn = "uvicorn"
     hypercorn = "hypercorn"
@@ -76,6 +81,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 
 GATE = "CI gate"
+PROFILING = "Profiling"
 
 
 @app.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -400,6 +406,46 @@ def main(
             rich_help_panel=GATE,
         ),
     ] = 10.0,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Show where the time goes: the target's import (by module and by "
+            "distribution), startup and shutdown per function of your code (CPU, blocked, "
+            "awaiting), and a timeline.",
+            rich_help_panel=PROFILING,
+        ),
+    ] = False,
+    profile_output: Annotated[
+        str | None,
+        typer.Option(
+            "--profile-output",
+            metavar="FILE",
+            show_default=False,
+            help="Write the profile to FILE (implies --profile): speedscope JSON, or Chrome "
+            "trace events for Perfetto when FILE ends in .trace.json or .trace.",
+            rich_help_panel=PROFILING,
+        ),
+    ] = None,
+    profile_format: Annotated[
+        ProfileFormat | None,
+        typer.Option(
+            "--profile-format",
+            show_default=False,
+            help="Format of --profile-output, whatever its name says.",
+            rich_help_panel=PROFILING,
+        ),
+    ] = None,
+    profile_top: Annotated[
+        int,
+        typer.Option(
+            "--profile-top",
+            metavar="N",
+            min=1,
+            help="How many entries each profile table and the timeline show.",
+            rich_help_panel=PROFILING,
+        ),
+    ] = 10,
     explain: Annotated[
         str | None,
         typer.Option(
@@ -435,13 +481,22 @@ def main(
         raise typer.BadParameter(str(exc), param_hint="TARGET") from None
     except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
+    if profile_format is not None and profile_output is None:
+        raise typer.BadParameter("it needs --profile-output FILE", param_hint="--profile-format")
+    export_format = None
+    if profile or profile_output is not None:
+        plan = _profiled(plan, profile_output)
+    if profile_output is not None:
+        from .export import format_for
+
+        export_format = format_for(profile_output, profile_format and profile_format.value)
     chosen = plan.outputs.format or _default_format()
 
     def deadline_exit(report: Report) -> None:
         # In-process, a blocked main thread cannot return to us: report from here and go.
         from .results import Results
 
-        _write_outputs(Results((report,)), plan, chosen)
+        _write_outputs(Results((report,)), plan, chosen, profile_top)
         os._exit(report.exit_code)
 
     from . import gate
@@ -460,7 +515,40 @@ def main(
         raise typer.Exit(130) from None
     if plan.save_baseline:
         _save_baseline(results, plan.save_baseline)
-    raise typer.Exit(_write_outputs(results, plan, chosen) or results.exit_code)
+    if profile_output is not None and export_format is not None:
+        _export(results.reports[0], profile_output, export_format)
+    raise typer.Exit(_write_outputs(results, plan, chosen, profile_top) or results.exit_code)
+
+
+def _profiled(plan: Any, output: str | None) -> Any:
+    """The plan with --profile on for its targets (known to the early spawn as well)."""
+    from dataclasses import replace
+
+    if output is not None and len(plan.targets) > 1:
+        raise typer.BadParameter(
+            f"it writes the profile of one target, and {len(plan.targets)} are to be checked; "
+            "give one TARGET (use --profile alone to see every target's profile)",
+            param_hint="--profile-output",
+        )
+    targets = tuple(
+        replace(t, load=replace(t.load, profile=True), run=replace(t.run, profile=True))
+        for t in plan.targets
+    )
+    return replace(plan, targets=targets)
+
+
+def _export(report: Report, path: str, fmt: str) -> None:
+    from .export import write
+
+    try:
+        write(report, path, fmt)
+    except OSError as exc:
+        _notice(f"could not write the profile to {path}: {exc.strerror or exc}")
+    else:
+        _notice(f"profile written to {path} ({fmt}; open it in {_VIEWERS[fmt]})")
+
+
+_VIEWERS = {"speedscope": "https://www.speedscope.app", "chrome": "https://ui.perfetto.dev"}
 
 
 # Typed options → config keys (the file's names), for the settings' precedence rules.
@@ -532,7 +620,7 @@ def _typed(ctx: typer.Context, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _write_outputs(results: Any, plan: Any, fmt: str) -> int:
+def _write_outputs(results: Any, plan: Any, fmt: str, top: int = 10) -> int:
     """Write the report where it goes; 2 when an output file cannot be written."""
     import secrets
 
@@ -546,6 +634,7 @@ def _write_outputs(results: Any, plan: Any, fmt: str) -> int:
         step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
         width=_width(),
         token=secrets.token_hex(8),
+        top=top,
     )
     failed = 0
     for write in writes:

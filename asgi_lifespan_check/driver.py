@@ -125,6 +125,11 @@ class Driver:
         self._app_code = self._run_app.__code__
         self.result = DriveResult()
 
+    @property
+    def task(self) -> Handle | None:
+        """The app's lifespan task, once startup has begun (the profiler walks it)."""
+        return self._task
+
     # The channel the app sees ---------------------------------------------------------
 
     async def receive(self) -> dict[str, Any]:

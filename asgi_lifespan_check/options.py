@@ -39,6 +39,8 @@ class LoadOptions:
     env_file: str | None = None
     factory: bool = False
     import_timeout: float = 60.0
+    # --profile: the child starts with -X importtime to time the target's import.
+    profile: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +57,8 @@ class RunOptions:
     backend: str = "asyncio"
     block_threshold: float = 0.25
     drive: DriveOptions = field(default_factory=DriveOptions)
+    # --profile: sample startup and shutdown (profiling/sampler.py).
+    profile: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -38,6 +38,7 @@ def plan_writes(
     step_summary: str | None = None,
     width: int | None = None,
     token: str = "lifespan-check",
+    top: int = 10,
 ) -> list[Write]:
     """Every write for these results, in the order they should happen."""
     writes = []
@@ -47,7 +48,7 @@ def plan_writes(
             # The summary quotes app text; stop the runner from reading it as commands.
             summary = f"::stop-commands::{token}\n{summary}::{token}::\n"
         writes.append(Write("stderr", summary, "the summary"))
-    text = render_results(results, fmt, width=width)
+    text = render_results(results, fmt, width=width, top=top)
     if text:  # a passing run in github format has nothing to annotate
         writes.append(Write("stdout", text if text.endswith("\n") else text + "\n"))
     if json_file:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import findings as catalogue
 from . import servers
@@ -16,6 +16,9 @@ from ._version import __version__
 from .events import Event
 from .gate_model import BaselineComparison, PhaseStats, ProbeResult, RunSummary
 from .model import PHASE_ORDER, Finding, Message, Output, Phase, PhaseName, PhaseStatus
+
+if TYPE_CHECKING:
+    from .profiling.model import Profile
 
 SCHEMA = "lifespan-check/1"
 
@@ -63,6 +66,7 @@ class Report:
     probes: tuple[ProbeResult, ...] = ()
     baseline: BaselineComparison | None = None
     server_outlook: tuple[servers.Row, ...] = ()
+    profile: Profile | None = None  # with --profile (profiling/model.py)
 
     def __repr__(self) -> str:
         # Short, because pytest prints it in assertion messages (`assert report.passed`).
@@ -123,6 +127,7 @@ class Report:
             "probes": [p.to_dict() for p in self.probes],
             "baseline": self.baseline.to_dict() if self.baseline else None,
             "server_outlook": [r.to_dict() for r in self.server_outlook],
+            "profile": self.profile.to_dict() if self.profile is not None else None,
         }
 
     @classmethod
@@ -163,7 +168,16 @@ class Report:
             server_outlook=tuple(
                 servers.Row.from_dict(r) for r in data.get("server_outlook") or ()
             ),
+            profile=_profile_from(data.get("profile")),
         )
+
+
+def _profile_from(data: Mapping[str, Any] | None) -> Profile | None:
+    if not data:
+        return None
+    from .profiling.model import Profile
+
+    return Profile.from_dict(data)
 
 
 def verdict(found: Sequence[Finding], *, strict: bool = False) -> tuple[str, bool, int]:
@@ -208,6 +222,7 @@ def build(
     found: list[Finding] = []
     messages: list[Message] = []
     state_keys: list[str] = []
+    profiled: dict[str, Event] = {}
     probes: list[ProbeResult] = []
     finished = False
     done_t: float | None = None
@@ -231,6 +246,8 @@ def build(
             found.append(Finding.from_dict(event))
         elif kind == "state_keys":
             state_keys = [str(k) for k in event.get("keys") or ()]
+        elif kind in ("profile_samples", "import_profile"):
+            profiled[kind] = event
         elif kind == "probe":
             probes.append(ProbeResult.from_dict(event))
         elif kind == "done":
@@ -258,6 +275,16 @@ def build(
     kept = [f for f in found if f.code not in ignored_codes]
     dropped = [f for f in found if f.code in ignored_codes]
     outcome, passed, exit_code = verdict(kept, strict=strict)
+    profile = None
+    if profiled:
+        from .profiling.build import build as build_profile
+
+        profile = build_profile(
+            profiled.get("profile_samples"),
+            profiled.get("import_profile"),
+            phases,
+            isolated=bool(meta.get("isolated", False)),
+        )
     report = Report(
         target=target,
         passed=passed,
@@ -278,6 +305,7 @@ def build(
         state_keys=tuple(state_keys),
         output=output or Output(),
         strict=strict,
+        profile=profile,
         duration_s=done_t,
         probes=tuple(probes),
     )

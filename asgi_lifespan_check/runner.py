@@ -158,7 +158,11 @@ class Runner:
         """Run startup, the optional hold, and shutdown; then look for leftovers."""
         runtime = make_runtime(options.backend, self.classifier)
         driver, threads_before = self._start_driving(loaded, options, runtime)
-        result = runtime.run(driver.run)
+        sampler = self._sampler(driver) if options.profile else None
+        try:
+            result = runtime.run(driver.run)
+        finally:
+            self._stop_sampler(sampler)
         self._conclude(loaded, driver, result, threads_before, _THREAD_SETTLE_S)
 
     async def drive_here(
@@ -170,7 +174,11 @@ class Runner:
         the caller's loop, which such a thread may be waiting for.
         """
         driver, threads_before = self._start_driving(loaded, options, runtime)
-        result = await runtime.run_here(driver.run)
+        sampler = self._sampler(driver) if options.profile else None
+        try:
+            result = await runtime.run_here(driver.run)
+        finally:
+            self._stop_sampler(sampler)
         deadline = time.monotonic() + _THREAD_SETTLE_S
         while result.shutdown_complete and time.monotonic() < deadline:
             if not _new_threads(threads_before):
@@ -192,6 +200,19 @@ class Runner:
         if not self.watchdog.started:
             self.watchdog.start()
         return driver, {t.ident for t in threading.enumerate()}
+
+    def _sampler(self, driver: Driver) -> Any:
+        """--profile: sample the loop thread (this one) while the lifespan runs."""
+        from .profiling.sampler import Sampler, lifespan_of
+
+        sampler = Sampler(self.classifier, t0=self.recorder.t0, phase=lambda: self.watchdog.phase)
+        sampler.start(lambda: lifespan_of(driver.task))
+        return sampler
+
+    def _stop_sampler(self, sampler: Any) -> None:
+        if sampler is not None:
+            sampler.stop()
+            self.recorder.emit(sampler.event())
 
     def _conclude(
         self,

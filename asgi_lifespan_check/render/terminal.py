@@ -46,7 +46,14 @@ STATUS_STYLE = {
 }
 
 
-def render(report: Report, *, width: int | None = None, color: bool | None = None, **_: Any) -> str:
+def render(
+    report: Report,
+    *,
+    width: int | None = None,
+    color: bool | None = None,
+    top: int = 10,
+    **_: Any,
+) -> str:
     if color is None:
         color = _color_wanted()
     buffer = io.StringIO()
@@ -82,6 +89,9 @@ def render(report: Report, *, width: int | None = None, color: bool | None = Non
     if output is not None:
         console.print()
         console.print(output)
+    if report.profile is not None:
+        console.print()
+        console.print(_profile(report, console.width, top))
     console.print()
     console.print(_summary(report))
     # Rich pads lines to the width it lays out; trailing blanks only get in the way of a copy.
@@ -284,6 +294,30 @@ def _output(report: Report) -> Text | None:
         return None
     text.rstrip()
     return text
+
+
+PROFILE_STYLE = {
+    "cpu": "red",
+    "blocked": "yellow",
+    "await": "cyan",
+    "concurrent": "magenta",
+    "critical": "bold magenta",
+    "path": "cyan",
+    "dim": "dim",
+    "bold": "bold",
+}
+
+
+def _profile(report: Report, width: int, top: int) -> Group:
+    from .profile import lines
+
+    rows = []
+    for row in lines(report, width=width, top=top):
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for part, style in row:
+            text.append(part, style=PROFILE_STYLE.get(style, ""))
+        rows.append(text)
+    return Group(*rows)
 
 
 def _summary(report: Report) -> Text:

@@ -20,7 +20,7 @@ from ._common import (
 )
 
 
-def render(report: Report, **_: Any) -> str:
+def render(report: Report, *, width: int | None = None, top: int = 10, **_: Any) -> str:
     lines: list[str] = []
     env = report.environment
     mode = "isolated" if env.isolated else "in-process"
@@ -55,6 +55,12 @@ def render(report: Report, **_: Any) -> str:
             lines.append("")
             lines.append(f"  app {stream} (last {len(tail)} lines of {total} bytes):")
             lines.extend(f"    | {row}" for row in tail)
+    if report.profile is not None:
+        from .profile import lines as profile_lines
+
+        lines.append("")
+        rows = profile_lines(report, width=max(60, min(width or 80, 140)), top=top)
+        lines.extend("".join(text for text, _ in row).rstrip() for row in rows)
     lines.append("")
     verdict = "PASSED" if report.passed else "FAILED"
     lines.append(

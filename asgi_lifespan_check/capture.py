@@ -28,6 +28,7 @@ class FdCapture:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        _ACTIVE.append(self)
         for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 stream.flush()
@@ -49,9 +50,26 @@ class FdCapture:
                 texts.append(_tail(tmp_fd))
                 os.close(tmp_fd)
             self._saved.clear()
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
             (out, out_n), (err, err_n) = texts
             self.output = Output(stdout=out, stderr=err, stdout_bytes=out_n, stderr_bytes=err_n)
             return self.output
+
+
+# The captures running now (at most one in practice), newest last.
+_ACTIVE: list[FdCapture] = []
+
+
+def terminal_stderr() -> int | None:
+    """While a capture is active: a descriptor of the real stderr (our own notices are
+    not the app's output and must not end up in its capture)."""
+    if not _ACTIVE:
+        return None
+    for fd, original, _ in list(_ACTIVE[-1]._saved):
+        if fd == 2:
+            return original
+    return None
 
 
 def _tail(fd: int) -> tuple[str, int]:

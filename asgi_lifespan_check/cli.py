@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import tempfile
-import traceback
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from . import findings
 from ._version import __version__
-from .errors import LifespanCheckError, SupervisorError, UsageError
-from .report import Report
+from .command import guarded, notice
 
 # One line per paragraph: typer's help keeps source line breaks.
 EXIT_CODES_HELP = (
@@ -468,235 +461,27 @@ def main(
 ) -> None:
     if explain is not None:
         raise typer.Exit(_explain(explain))
-    from .errors import ConfigError, TargetError
-    from .settings import read_config, resolve
+    from .command import run_checks
 
-    cli = _typed(ctx, locals())
-    config = read_config(os.getcwd(), config_file, no_config)
-    try:
-        plan = resolve(cli, config)
-    except ConfigError:
-        raise
-    except TargetError as exc:
-        raise typer.BadParameter(str(exc), param_hint="TARGET") from None
-    except UsageError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if profile_format is not None and profile_output is None:
-        raise typer.BadParameter("it needs --profile-output FILE", param_hint="--profile-format")
-    export_format = None
-    if profile or profile_output is not None:
-        plan = _profiled(plan, profile_output)
-    if profile_output is not None:
-        from .export import format_for
-
-        export_format = format_for(profile_output, profile_format and profile_format.value)
-    chosen = plan.outputs.format or _default_format()
-
-    def deadline_exit(report: Report) -> None:
-        # In-process, a blocked main thread cannot return to us: report from here and go.
-        from .results import Results
-
-        _write_outputs(Results((report,)), plan, chosen, profile_top)
-        os._exit(report.exit_code)
-
-    from . import gate
-
-    try:
-        results = gate.run(
-            plan,
-            early=(ctx.obj or {}).get("early"),
-            notice=_notice,
-            deadline_exit=deadline_exit,
-        )
-    except UsageError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    except KeyboardInterrupt:
-        _notice("stopped by a second Ctrl+C")
-        raise typer.Exit(130) from None
-    if plan.save_baseline:
-        _save_baseline(results, plan.save_baseline)
-    if profile_output is not None and export_format is not None:
-        _export(results.reports[0], profile_output, export_format)
-    raise typer.Exit(_write_outputs(results, plan, chosen, profile_top) or results.exit_code)
+    raise typer.Exit(run_checks(given_parameters(ctx), (ctx.obj or {}).get("early")))
 
 
-def _profiled(plan: Any, output: str | None) -> Any:
-    """The plan with --profile on for its targets (known to the early spawn as well)."""
-    from dataclasses import replace
-
-    if output is not None and len(plan.targets) > 1:
-        raise typer.BadParameter(
-            f"it writes the profile of one target, and {len(plan.targets)} are to be checked; "
-            "give one TARGET (use --profile alone to see every target's profile)",
-            param_hint="--profile-output",
-        )
-    targets = tuple(
-        replace(t, load=replace(t.load, profile=True), run=replace(t.run, profile=True))
-        for t in plan.targets
-    )
-    return replace(plan, targets=targets)
-
-
-def _export(report: Report, path: str, fmt: str) -> None:
-    from .export import write
-
-    try:
-        write(report, path, fmt)
-    except OSError as exc:
-        _notice(f"could not write the profile to {path}: {exc.strerror or exc}")
-    else:
-        _notice(f"profile written to {path} ({fmt}; open it in {_VIEWERS[fmt]})")
-
-
-_VIEWERS = {"speedscope": "https://www.speedscope.app", "chrome": "https://ui.perfetto.dev"}
-
-
-# Typed options → config keys (the file's names), for the settings' precedence rules.
-_CONFIG_KEYS = {
-    "targets": "targets",
-    "app_dir": "app-dir",
-    "env_file": "env-file",
-    "factory": "factory",
-    "startup_timeout": "startup-timeout",
-    "shutdown_timeout": "shutdown-timeout",
-    "import_timeout": "import-timeout",
-    "hold": "hold",
-    "lifespan": "lifespan",
-    "backend": "backend",
-    "fmt": "format",
-    "isolate": "isolate",
-    "block_threshold": "block-threshold",
-    "jobs": "jobs",
-    "repeat": "repeat",
-    "max_import": "max-import",
-    "max_startup": "max-startup",
-    "max_shutdown": "max-shutdown",
-    "max_total": "max-total",
-    "budget_severity": "budget-severity",
-    "baseline": "baseline",
-    "save_baseline": "save-baseline",
-    "tolerance": "tolerance",
-    "baseline_floor": "baseline-floor",
-    "strict": "strict",
-    "ignore": "ignore",
-    "json_file": "json",
-    "junit_xml": "junit-xml",
-    "probe": "probe",
-    "probe_status": "probe-status",
-    "probe_timeout": "probe-timeout",
-    "emulate": "emulate",
-    "state": "state",
-}
-
-
-def _typed(ctx: typer.Context, values: dict[str, Any]) -> dict[str, Any]:
-    """The options given on the command line (not defaulted), keyed by config names."""
-    from .config import parse_percent
-    from .settings import split_codes
-
-    out: dict[str, Any] = {}
-    for name, key in _CONFIG_KEYS.items():
+def given_parameters(ctx: typer.Context) -> dict[str, Any]:
+    """The parameters given on the command line (not defaulted), with plain values: the
+    same shape cliargs.parse() gives for the command lines it handles itself."""
+    given: dict[str, Any] = {}
+    for name, raw in ctx.params.items():
         source = ctx.get_parameter_source(name)
         # typer vendors click, so compare by name rather than import its enum.
         if source is None or source.name != "COMMANDLINE":
             continue
-        value = values[name]
-        if isinstance(value, StrEnum):
-            value = value.value
-        if key == "tolerance":
-            try:
-                value = parse_percent(value)
-            except ValueError:
-                raise typer.BadParameter(
-                    f"{value!r} is not a percentage such as 20%", param_hint="--tolerance"
-                ) from None
-        elif key == "ignore":
-            value = split_codes(value or [])
-        elif key in ("targets", "probe"):
-            value = tuple(value or ())
-        elif key == "probe-status":
-            value = (value,)
-        out[key] = value
-    return out
-
-
-def _write_outputs(results: Any, plan: Any, fmt: str, top: int = 10) -> int:
-    """Write the report where it goes; 2 when an output file cannot be written."""
-    import secrets
-
-    from .outputs import plan_writes
-
-    writes = plan_writes(
-        results,
-        fmt,
-        json_file=plan.outputs.json,
-        junit_file=plan.outputs.junit_xml,
-        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") or None,
-        width=_width(),
-        token=secrets.token_hex(8),
-        top=top,
-    )
-    failed = 0
-    for write in writes:
-        if write.to in ("stdout", "stderr"):
-            stream = sys.stdout if write.to == "stdout" else sys.stderr
-            stream.write(write.text)
-            stream.flush()
-            continue
-        try:
-            directory = os.path.dirname(os.path.abspath(write.to))
-            os.makedirs(directory, exist_ok=True)
-            with open(write.to, "a" if write.append else "w", encoding="utf-8") as handle:
-                handle.write(write.text)
-        except OSError as exc:
-            _notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
-            failed = 2
-    return failed
-
-
-def _save_baseline(results: Any, path: str) -> None:
-    from . import baseline
-    from .gate import baseline_figures
-
-    existing = baseline.read(path) if os.path.exists(path) else None
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(baseline.dump(baseline_figures(results), existing))
-    except OSError as exc:
-        raise UsageError(f"cannot write the baseline to {path!r}: {exc.strerror or exc}") from None
-
-
-def _notice(message: str) -> None:
-    # Straight to the descriptor we started with: --no-isolate points fd 2 at a capture
-    # file while the app runs, and our notices are not the app's output.
-    with contextlib.suppress(OSError):
-        os.write(_TERMINAL_STDERR, f"lifespan-check: {message}\n".encode())
-
-
-def _dup_stderr() -> int:
-    try:
-        return os.dup(2)
-    except OSError:  # started with stderr closed
-        return 2
-
-
-# A duplicate of stderr taken before any capture (see _notice).
-_TERMINAL_STDERR = _dup_stderr()
-
-
-def _default_format() -> str:
-    forced = os.environ.get("FORCE_COLOR")
-    if forced not in (None, "", "0"):
-        return "rich"
-    return "rich" if sys.stdout.isatty() else "text"
-
-
-def _width() -> int | None:
-    try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):
-        columns = os.environ.get("COLUMNS", "")
-        return int(columns) if columns.isdigit() else None
+        if isinstance(raw, StrEnum):
+            given[name] = raw.value
+        elif isinstance(raw, tuple | list):
+            given[name] = list(raw)
+        else:
+            given[name] = raw
+    return given
 
 
 def _explain(code: str) -> int:
@@ -720,10 +505,14 @@ def _explain(code: str) -> int:
 
 
 def run(argv: list[str], early: Any = None) -> int:
-    """Run the CLI on `argv`; return the exit code (the entry point exits with it).
+    """Run the CLI on `argv` through typer; return the exit code (the entry point exits).
 
     `early` lists (plan, spawned) for the children the entry point started before parsing.
     """
+    return guarded(lambda: _run_typer(argv, early), early)
+
+
+def _run_typer(argv: list[str], early: Any) -> int:
     from ._fastparse import install
 
     command = typer.main.get_command(app)
@@ -738,23 +527,10 @@ def run(argv: list[str], early: Any = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        _notice("aborted")
+        notice("aborted")
         return 130
     except typer.exceptions.TyperException as exc:
         return _usage_error(exc)
-    except SupervisorError as exc:
-        return _internal_error(exc)
-    except LifespanCheckError as exc:
-        _notice(f"error: {exc}")
-        return 2
-    except Exception as exc:
-        return _internal_error(exc)
-    finally:
-        if early:
-            from ._spawn import discard
-
-            for _, spawned in early:  # those not adopted by a run (gate.py takes them out)
-                discard(spawned)
     return result if isinstance(result, int) else 0
 
 
@@ -765,17 +541,5 @@ def _usage_error(exc: Exception) -> int:
     # Validation messages come from pydantic inside typer; its prefix means nothing here.
     message = message.replace("Value error, ", "")
     if message:  # empty after --help was shown for a bare `lifespan-check`
-        _notice(f"error: {message} (see 'lifespan-check --help')")
+        notice(f"error: {message} (see 'lifespan-check --help')")
     return int(getattr(exc, "exit_code", 2))
-
-
-def _internal_error(exc: BaseException) -> int:
-    with tempfile.NamedTemporaryFile(
-        "w", prefix="lifespan-check-", suffix=".log", delete=False
-    ) as log:
-        traceback.print_exception(exc, file=log)
-    _notice(
-        f"internal error: {type(exc).__name__}: {exc}. This is a bug in lifespan-check, not in "
-        f"your app; the traceback is in {Path(log.name)}. Please report it."
-    )
-    return 70

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from asgi_lifespan_check import emulate
-from asgi_lifespan_check._entry import FLAG_OPTIONS, VALUE_OPTIONS
 from asgi_lifespan_check.api import check_sync
+from asgi_lifespan_check.cliargs import OPTIONS
 from tests.helpers import Run, assert_points_at, check, invoke, run_cli
 
 
@@ -175,9 +175,9 @@ def test_profile_names_match_the_cli_choices() -> None:
 
 
 def test_new_options_are_in_the_entry_scan_tables() -> None:
-    """--emulate takes a value and --no-state is a flag in the entry point's quick scan."""
-    assert "--emulate" in VALUE_OPTIONS
-    assert "--no-state" in FLAG_OPTIONS
+    """--emulate takes a value and --no-state is a flag in the entry point's quick parse."""
+    assert OPTIONS["--emulate"][1] == tuple(emulate.SERVERS)
+    assert OPTIONS["--no-state"] == ("state", "flag", False)
     help_text = invoke(["--help"]).stdout
     assert "--emulate" in help_text
     assert "--no-state" in help_text

@@ -7,36 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-import typer
 
 from asgi_lifespan_check import _entry
 from asgi_lifespan_check import config as configuration
-from asgi_lifespan_check.cli import app
 from asgi_lifespan_check.options import LoadOptions
 from asgi_lifespan_check.settings import resolve
 from tests.gate_helpers import run_cli, write_project
-
-
-def _cli_options() -> tuple[set[str], set[str]]:
-    command = typer.main.get_command(app)
-    values: set[str] = set()
-    flags: set[str] = set()
-    for param in command.params:
-        names = [*param.opts, *getattr(param, "secondary_opts", [])]
-        names = [n for n in names if n.startswith("-")]
-        if getattr(param, "is_flag", False):
-            flags.update(names)
-        else:
-            values.update(names)
-    return values, flags
-
-
-def test_scan_tables_match_the_typer_command() -> None:
-    """Every option of the CLI is in exactly the right table of the quick argv scan."""
-    values, flags = _cli_options()
-    flags.update({"-h", "--help"})
-    assert values == set(_entry.VALUE_OPTIONS)
-    assert flags == set(_entry.FLAG_OPTIONS)
 
 
 def test_scan_plans_one_child_per_target_up_to_jobs() -> None:

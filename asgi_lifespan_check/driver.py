@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import emulate, findings, protocol
+from . import findings, protocol
 from .awaits import AwaitChain, TaskInfo, ThreadInfo, thread_infos
+from .entry_trace import EntryTrace, Refusal
 from .events import Recorder
 from .frames import (
     CodeClassifier,
@@ -32,7 +33,6 @@ from .model import Finding, Frame, Message
 from .options import DriveOptions
 from .runtime import Handle, Runtime, Signal
 from .state import TrackedScope, TrackedState
-from .structure import EntryTrace, Refusal
 from .watch import BEAT_S, BlockEpisode, Watchdog
 
 
@@ -91,7 +91,7 @@ class Driver:
         self.classifier = classifier
         self.watchdog = watchdog
         self.protocol = protocol.LifespanProtocol()
-        self.emulation = emulate.profile(options.emulate)
+        self.emulation = _emulation(options.emulate)
         self.state = TrackedState(classifier)
         self.scope: dict[str, Any] = (
             self.emulation.scope(options.asgi_version)
@@ -816,3 +816,12 @@ def traceback_summary(text: str) -> str:
 def _ms(seconds: float) -> str:
     ms = seconds * 1000
     return "<1 ms" if ms < 1 else f"{ms:.0f} ms"
+
+
+def _emulation(server: str | None) -> Any:
+    """The emulation profile for --emulate (imported only when one is asked for)."""
+    if server is None:
+        return None
+    from . import emulate
+
+    return emulate.profile(server)

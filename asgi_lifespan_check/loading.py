@@ -6,11 +6,9 @@ each one as its own phase. Failures raise `LoadFailure`, which carries the findi
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import os
-import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,6 +99,9 @@ def _is_target_path(missing: str, module: str) -> bool:
 
 
 def _module_not_found(target: Target, missing: str) -> Finding:
+    import difflib  # error paths import their helpers; the happy path stays lean
+    import pkgutil
+
     parent, _, leaf = missing.rpartition(".")
     if parent and parent in sys.modules:
         package = sys.modules[parent]
@@ -181,6 +182,8 @@ def resolve_attribute(module: ModuleType, target: Target) -> object:
 
 
 def _attribute_missing(module: ModuleType, owner: object, path: str, attr: str) -> Finding:
+    import difflib
+
     names = [n for n in dir(owner) if not n.startswith("__")]
     close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
     apps = [n for n in names if n not in close and _looks_like_app(getattr(owner, n, None))]

@@ -6,7 +6,6 @@ violations it returns.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -82,6 +81,8 @@ def validate_shape(message: object) -> Accepted | Violation:
 
 
 def _unknown_type_sentence(kind: str) -> str:
+    import difflib  # only for a message the app got wrong
+
     sentence = f"unknown message type {kind!r}"
     close = difflib.get_close_matches(kind, APP_MESSAGES, n=1, cutoff=0.6)
     if close:

@@ -8,7 +8,6 @@ while the main thread is stuck.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import threading
 import time
@@ -16,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import diagnose, findings
+from . import findings
 from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
@@ -75,7 +74,7 @@ class Runner:
     def meta(self, target: str, backend: str | None = None) -> None:
         self.recorder.meta(
             target=target,
-            python=platform.python_version(),
+            python=_python_version(),
             implementation=sys.implementation.name,
             platform=sys.platform,
             isolated=self.isolated,
@@ -224,6 +223,8 @@ class Runner:
     ) -> None:
         for finding in driver.block_findings():
             self.recorder.finding(finding)
+        from . import diagnose  # the structure walk: only once the run is over
+
         for finding in diagnose.after_run(
             loaded, driver, result, self.classifier, self.recorder.rel
         ):
@@ -397,5 +398,7 @@ def _leaked_threads(threads: list[ThreadInfo], recorder: Recorder) -> Finding:
     )
 
 
-def describe_environment() -> dict[str, Any]:
-    return {"python": platform.python_version(), "platform": sys.platform}
+def _python_version() -> str:
+    # platform.python_version() would import platform (~3 ms) for the same three numbers.
+    major, minor, micro = sys.version_info[:3]
+    return f"{major}.{minor}.{micro}"

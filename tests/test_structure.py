@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from asgi_lifespan_check import structure
+from asgi_lifespan_check import entry_trace, structure
 from asgi_lifespan_check.frames import CodeClassifier
 from tests.helpers import APPS, app_file, assert_points_at, check, codes, marker
 
@@ -156,7 +156,7 @@ def test_refusal_without_a_trace_blames_the_outermost_unknown_layer() -> None:
     tree = structure.walk(_load("fw_middleware_returns_early"), CodeClassifier())
     assert tree is not None
     found = structure.refused_findings(
-        tree, structure.Refusal("ignored"), CodeClassifier(), t_s=0.5
+        tree, entry_trace.Refusal("ignored"), CodeClassifier(), t_s=0.5
     )
     assert [f.code for f in found] == ["LC404"]
     assert found[0].details["middleware"] == "fw_middleware_returns_early.HttpOnly"
@@ -293,7 +293,7 @@ def test_entry_trace_stops_by_itself_after_its_cap() -> None:
     def work() -> int:
         return 1
 
-    trace = structure.EntryTrace(cap=50)
+    trace = entry_trace.EntryTrace(cap=50)
     before = sys.getprofile()
     trace.start()
     try:
@@ -316,7 +316,7 @@ def test_entry_trace_chains_to_a_profiler_already_installed() -> None:
 
     sys.setprofile(outer)
     try:
-        trace = structure.EntryTrace()
+        trace = entry_trace.EntryTrace()
         trace.start()
         len("x")
         trace.stop()
@@ -338,6 +338,6 @@ def test_unbuilt_middleware_stack_is_read_from_user_middleware() -> None:
     assert router.forwards is None  # below the user's middleware: it may never get there
     assert [h.name for _, h in tree.root.reachable_handlers()] == ["lifespan"]
     found = structure.refused_findings(
-        tree, structure.Refusal("ignored"), CodeClassifier(), t_s=None
+        tree, entry_trace.Refusal("ignored"), CodeClassifier(), t_s=None
     )
     assert found[0].details["middleware"] == "fw_middleware_asserts_http.RequireHttp"

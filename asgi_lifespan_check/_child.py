@@ -17,9 +17,11 @@ import queue
 import signal
 import sys
 import threading
+import traceback
 from typing import Any
 
 from .awaits import thread_names
+from .errors import LifespanCheckError
 from .events import PipeSink, Recorder
 from .options import LoadOptions, RunOptions
 from .runner import Runner
@@ -134,6 +136,22 @@ def main(argv: list[str]) -> None:
             sink = phases.watching(capture.marking(sink))
     recorder = Recorder(sink)
     control = Control(ctrl_fd)
+    try:
+        _load_and_drive(recorder, control, capture, phases)
+    except LifespanCheckError as exc:
+        # A problem with the request (an unreadable --env-file...), not with the app.
+        recorder.emit({"kind": "usage_error", "message": str(exc)})
+        recorder.done()
+        _exit_now()
+    except Exception:
+        # A bug of ours: the app's own errors never get here, they are findings.
+        recorder.emit({"kind": "internal_error", "traceback": traceback.format_exc()})
+        recorder.done()
+        _exit_now()
+    _exit_like_python()
+
+
+def _load_and_drive(recorder: Recorder, control: Control, capture: Any, phases: Any) -> None:
     command = control.next()
     if command.get("cmd") != "load":
         _exit_now()
@@ -158,7 +176,6 @@ def main(argv: list[str]) -> None:
     if capture is not None:
         capture.flush()  # the app's last stderr lines, before "done"
     runner.finish()
-    _exit_like_python()
 
 
 if __name__ == "__main__":

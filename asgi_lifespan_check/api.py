@@ -595,12 +595,11 @@ def _in_process(
     if load is not None:
         parse_target(load.target)
 
-    def interrupt() -> None:
-        driver, runtime = runner.driver, runner.runtime
-        if driver is not None and runtime is not None:
-            runtime.call_soon_threadsafe(driver.interrupt)
-
-    interrupts = _interrupts(interrupt, _raise_keyboard_interrupt, notice) if sigint else None
+    # runner.interrupt falls back to reporting from a thread (with `fatal`) when the loop
+    # is blocked and cannot take the interrupt itself.
+    interrupts = (
+        _interrupts(runner.interrupt, _raise_keyboard_interrupt, notice) if sigint else None
+    )
     if capture is not None:
         capture.start()
     try:

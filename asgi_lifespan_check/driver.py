@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -113,6 +114,7 @@ class Driver:
         self._end: _AppEnd | None = None
         self._cancel_requested = False
         self._interrupt_requested = False
+        self.interrupt_seen = threading.Event()
         self._listening = True
         self._final_delivered = False
         self._receive_after_final = False
@@ -221,6 +223,7 @@ class Driver:
 
     def interrupt(self) -> None:
         """Called in the loop thread when the user pressed Ctrl+C."""
+        self.interrupt_seen.set()  # the loop turns: no need for the runner's fallback
         self._interrupt_requested = True
         self._changed.set()
 
@@ -660,7 +663,7 @@ class Driver:
             time.perf_counter(),
             f"interrupted during {phase}"
             + (f" while the app waited in {where.function}() at {where.where}" if where else "")
-            + f". {cancelled}",
+            + (f". {cancelled}" if cancelled else ""),
             location=where,
             stack=chain.all_frames() if chain else (),
             details=_forensics_details(forensics),

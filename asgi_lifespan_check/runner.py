@@ -272,6 +272,8 @@ class Runner:
     def _interrupt_stuck(self) -> None:
         if self.recorder.closed or self.fatal is None:
             return
+        if self.driver is not None and self.driver.interrupt_seen.is_set():
+            return  # the loop took the interrupt; it reports, however long cancelling takes
         phase = self.watchdog.phase
         stack = below_tool(self.watchdog.main_stack())
         where = innermost_user(stack)

@@ -144,9 +144,12 @@ def test_ctrl_c_reports_where_the_app_waits(tmp_path: Path, isolate: str) -> Non
     assert survivors(tmp_path.name) == []
 
 
-def test_ctrl_c_on_a_blocked_loop_reports_the_blocking_call(tmp_path: Path) -> None:
-    """Ctrl+C while the loop is blocked names the blocking call (answered by the watchdog)."""
-    run = start_and_interrupt("hangs_when_ready:blocking_app", tmp_path, 1)
+@pytest.mark.parametrize("isolate", ["--isolate", "--no-isolate"])
+def test_ctrl_c_on_a_blocked_loop_reports_the_blocking_call(tmp_path: Path, isolate: str) -> None:
+    """Ctrl+C while the loop is blocked names the blocking call (answered by the watchdog),
+    in-process too, without waiting for the blocking call to return."""
+    run = start_and_interrupt("hangs_when_ready:blocking_app", tmp_path, 1, isolate)
+    assert run.wall_s < 10  # the call would block for 30 s
     assert run.rc == 130
     finding = run.finding("LC110")
     assert "blocked" in finding["message"]
@@ -178,3 +181,30 @@ def test_report_is_one_json_document_even_when_the_app_writes_json() -> None:
     run = run_app("noisy:app")
     assert json.loads(run.stdout)["schema"] == "lifespan-check/1"
     assert os.linesep.join(run.stdout.splitlines()).startswith("{")
+
+
+@pytest.mark.parametrize("isolate", ["--isolate", "--no-isolate"])
+def test_unreadable_env_file_is_a_usage_error_in_both_modes(tmp_path: Path, isolate: str) -> None:
+    """An --env-file that is not UTF-8 is found out in the child too: exit 2, one line."""
+    env_file = tmp_path / "bad.env"
+    env_file.write_bytes(b"A=\xff\xfe\n")
+    run = run_cli(
+        [isolate, "--env-file", str(env_file), "--app-dir", str(APPS), "ok:app"],
+        json_output=False,
+    )
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert "cannot be read" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_ctrl_c_while_the_app_takes_its_time_to_cancel(tmp_path: Path) -> None:
+    """An app that needs 0.8 s to honour the cancellation is reported by the loop (where it
+    waited, cancellation honoured), not as a blocked loop by the fallback."""
+    run = start_and_interrupt("hangs_when_ready:slow_to_cancel_app", tmp_path, 1)
+    assert run.rc == 130
+    finding = run.finding("LC110")
+    assert "blocked" not in finding["message"]
+    assert "honoured" in finding["message"]
+    assert_points_at(finding, "hangs_when_ready", "drains")
+    assert [p["status"] for p in run.report["phases"] if p["name"] == "startup"] == ["interrupted"]

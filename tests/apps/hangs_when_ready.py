@@ -31,3 +31,17 @@ async def blocking_app(scope, receive, send):
     await receive()
     ready()
     warm_cache()
+
+
+async def drain_queue():
+    try:
+        await asyncio.Event().wait()  # <- drains
+    except asyncio.CancelledError:
+        await asyncio.sleep(0.8)  # a graceful stop that takes its time
+        raise
+
+
+async def slow_to_cancel_app(scope, receive, send):
+    await receive()
+    ready()
+    await drain_queue()

@@ -12,6 +12,8 @@ import termios
 import time
 import unicodedata
 
+import pytest
+
 from tests.helpers import APPS, BIN, REPO, clean_env, marker, run_cli
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
@@ -115,3 +117,17 @@ def test_terminal_gets_a_rich_report_sized_to_it() -> None:
     assert "FAILED" in summary
     assert "startup-failed" in summary
     assert "outcome=" not in text  # the plain text format's verdict line is not used
+
+
+@pytest.mark.parametrize("fmt", ["text", "rich"])
+def test_paths_and_names_from_the_app_cannot_reach_the_terminal_raw(fmt: str) -> None:
+    """A traceback the app sends can name any "file" and "function": they are shown inert."""
+    run = run_cli(
+        ["--format", fmt, "--app-dir", str(APPS), "escapes_in_traceback:app"],
+        json_output=False,
+        env={"FORCE_COLOR": "0"} if fmt == "rich" else None,
+    )
+    assert run.rc == 1
+    assert r"\x1b]0;pwned" in run.stdout  # shown, escaped
+    assert "\x1b" not in run.stdout  # and no raw ESC (no colour was asked for)
+    assert "\x07" not in run.stdout

@@ -32,6 +32,11 @@ def duration(seconds: float | None) -> str:
 
 
 def short_path(path: str, cwd: str | None = None) -> str:
+    """A path for display, made inert (a traceback the app sent can name any "file")."""
+    return literal(_relative(path, cwd))
+
+
+def _relative(path: str, cwd: str | None = None) -> str:
     """A path as a reader wants it: relative to the working directory when below it,
     else relative to the sys.path entry it was imported from (`starlette/routing.py`)."""
     cwd = cwd or os.getcwd()
@@ -53,7 +58,7 @@ def _import_roots() -> list[str]:
 
 
 def where(frame: Frame) -> str:
-    return f"{short_path(frame.file)}:{frame.line} in {frame.function}"
+    return f"{short_path(frame.file)}:{frame.line} in {literal(frame.function)}"
 
 
 def snippet(frame: Frame, context: int = 2) -> list[tuple[int, str, bool]]:

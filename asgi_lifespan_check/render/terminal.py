@@ -243,7 +243,8 @@ def _forensics(finding: Finding) -> Group | None:
         if loc:
             text.append(" at ", style="dim")
             text.append(
-                f"{short_path(loc['file'])}:{loc['line']} in {loc['function']}", style="cyan"
+                f"{short_path(loc['file'])}:{loc['line']} in {literal(loc['function'])}",
+                style="cyan",
             )
         lines.append(text)
     return Group(*lines)

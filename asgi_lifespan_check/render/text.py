@@ -15,6 +15,7 @@ from ._common import (
     literal,
     output_tail,
     rest_of_message,
+    short_path,
     summary_counts,
     where,
 )
@@ -24,10 +25,10 @@ def render(report: Report, *, width: int | None = None, top: int = 10, **_: Any)
     lines: list[str] = []
     env = report.environment
     mode = "isolated" if env.isolated else "in-process"
-    lines.append(f"lifespan-check {report.target}")
+    lines.append(f"lifespan-check {literal(report.target)}")
     iface = report.interface or "-"
     if report.app_type:
-        iface += f" ({report.app_type})"
+        iface += f" ({literal(report.app_type)})"
     lines.append(f"  interface: {iface}")
     lines.append(f"  python: {env.python} on {env.platform} · backend: {env.backend} · {mode}")
     lines.append("")
@@ -105,14 +106,18 @@ def finding_lines(finding: Finding) -> list[str]:
             else:
                 mark = "*" if line.frame.user else " "
                 out.append(f"     {mark}{where(line.frame)}")
+    # Task and thread names are the app's text: shown inert, like everything it wrote.
     for task in finding.details.get("pending_tasks") or ():
         loc = task.get("location")
-        at = f" at {loc['file']}:{loc['line']}" if loc else ""
-        out.append(f"    pending task {task['name']!r} ({task['coroutine']}){at}")
+        at = f" at {short_path(loc['file'])}:{loc['line']}" if loc else ""
+        name, coroutine = literal(repr(task["name"])), literal(str(task["coroutine"]))
+        out.append(f"    pending task {name} ({coroutine}){at}")
     for thread in finding.details.get("threads") or ():
         loc = thread.get("location")
-        at = f" at {loc['file']}:{loc['line']} in {loc['function']}" if loc else ""
-        out.append(f"    thread {thread['name']!r}{at}")
+        at = ""
+        if loc:
+            at = f" at {short_path(loc['file'])}:{loc['line']} in {literal(loc['function'])}"
+        out.append(f"    thread {literal(repr(thread['name']))}{at}")
     if finding.hint:
         out.append(f"    hint: {literal(finding.hint)}")
     return out

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..model import Phase
 from ..profiling.model import FanOut, Profile, Span
-from ._common import duration
+from ._common import duration, literal
 
 Segment = tuple[str, str]
 Line = list[Segment]
@@ -85,7 +85,7 @@ def _phase_waterfall(phase: Phase, profile: Profile, bar_width: int, top: int) -
         indent = "  " + "  " * min(3, span.depth - base)
         lines.append(
             _row(
-                indent + span.function,
+                indent + literal(span.function),
                 span.duration_s,
                 _bar(span.start_s - origin, span.end_s - origin, wall, bar_width, BAR[span.kind]),
                 "",
@@ -124,7 +124,7 @@ def _branch_rows(
         corner = "└ " if index == len(rows) - 1 else "├ "
         star = " ★" if span.track == critical else ""
         line = _row(
-            indent + corner + span.function + star,
+            indent + corner + literal(span.function) + star,
             span.duration_s,
             _bar(span.start_s - origin, span.end_s - origin, wall, bar_width, BAR["concurrent"]),
             "critical" if star else "dim",

@@ -548,6 +548,8 @@ class Driver:
             await self._cancel()
 
     async def _timeout(self, phase: str, deadline: float) -> None:
+        if self.watchdog is not None and not self.watchdog.claim(deadline):
+            return  # the watchdog reports this deadline (the loop was blocked through it)
         limit = (
             self.options.startup_timeout if phase == "startup" else self.options.shutdown_timeout
         )

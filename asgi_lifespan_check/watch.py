@@ -8,7 +8,6 @@ blocks every in-loop timeout, so the watchdog is what enforces a phase deadline 
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 import time
@@ -81,12 +80,13 @@ class Watchdog:
         self.episodes: list[BlockEpisode] = []
         self._current: BlockEpisode | None = None
         self._lock = threading.Lock()
+        self._acquire, self._release = self._lock.acquire, self._lock.release
         self._last_beat: float | None = None  # None while no loop phase runs
         self._phase = "import"
         self._deadline: float | None = None
         self._stop = threading.Lock()  # held until stop(); _run waits on it
         self._stop.acquire()
-        self._fired = False
+        self._claimed: set[float] = set()  # deadlines already reported (see claim())
         self._thread = threading.Thread(
             target=self._run, name="lifespan-check-watchdog", daemon=True
         )
@@ -136,6 +136,15 @@ class Watchdog:
                 self._current.end = time.perf_counter()
                 self._current = None
 
+    def claim(self, deadline: float | None) -> bool:
+        """True for the first caller only: the loop's own timeout and this thread can both
+        see a deadline pass (a blocking call returning right at it), and one must report."""
+        with self._lock:
+            if deadline is None or deadline in self._claimed:
+                return False
+            self._claimed.add(deadline)
+            return True
+
     @property
     def phase(self) -> str:
         return self._phase
@@ -155,30 +164,31 @@ class Watchdog:
     # The thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        # This thread must not be the one whose allocation trips a full garbage
-        # collection: that holds the GIL for tens of milliseconds (measured: 30-50 ms on a
-        # FastAPI app) and stalls the app's loop at a random moment, which the phase
-        # timings then include. So between checks it allocates nothing the collector
-        # tracks (a bare lock, not an Event, whose `with` allocates; its arguments as one
-        # ready tuple; no list iterator), and checks with the collector off (a check does
-        # no I/O, so the app cannot toggle the collector meanwhile). A deferred collection
-        # runs where the app's own allocations call for it.
-        stopped, wait = self._stop.acquire, (True, self.tick)
+        # This thread must not be the one whose allocations trip a full garbage collection
+        # while the app sits in an await: that holds the GIL for tens of milliseconds
+        # (measured: 30-50 ms on a FastAPI app), and the phase timings would include it.
+        # So a tick that finds the loop turning allocates nothing the collector tracks
+        # (a bare lock, not an Event, whose wait allocates; its arguments as one ready
+        # tuple; methods bound once; no list iterator). Sampling a blocked loop does
+        # allocate, but then the
+        # app is stuck in a synchronous call anyway. The collector itself is left alone:
+        # toggling it from here could undo an app's own gc.disable() made meanwhile.
+        stopped, wait, check, clock = (
+            self._stop.acquire,
+            (True, self.tick),
+            self._check,
+            time.perf_counter,
+        )
         extras = self.extra_ticks
         while not stopped(*wait):
-            collecting = gc.isenabled()
-            if collecting:
-                gc.disable()
-            try:
-                self._check(time.perf_counter())
-            finally:
-                if collecting:
-                    gc.enable()
+            check(clock())  # bound once: a bound method per tick would be an allocation
             for index in range(len(extras)):
                 extras[index]()
 
     def _check(self, now: float) -> None:
-        with self._lock:
+        # Pre-bound acquire/release: `with lock` looks up __enter__/__exit__ and allocates.
+        self._acquire()
+        try:
             last = self._last_beat
             phase, deadline = self._phase, self._deadline
             episode = self._current
@@ -186,12 +196,13 @@ class Watchdog:
                 episode = BlockEpisode(phase=phase, start=last + BEAT_S)
                 self._current = episode
                 self.episodes.append(episode)
+        finally:
+            self._release()
         if episode is not None and episode.end is None:
             episode.add_sample(self.main_stack())
         past_deadline = deadline is not None and now >= deadline
         # With a free loop the in-loop timeout handles the deadline; the watchdog steps in
         # when the loop is blocked or when the phase runs no loop at all (the import).
         stuck = episode is not None or last is None
-        if past_deadline and stuck and not self._fired and self.on_stuck is not None:
-            self._fired = True
+        if past_deadline and stuck and self.on_stuck is not None and self.claim(deadline):
             self.on_stuck(phase, episode, self.main_stack())

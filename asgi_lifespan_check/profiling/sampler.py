@@ -173,8 +173,11 @@ class Sampler:
         """Sample with the collector off: our allocations must not be the ones that trip
         a full collection, which holds the GIL for tens of milliseconds (measured: 30-50
         ms on a FastAPI app) and would stall the app at a moment it would not have
-        stalled. Deferred, it runs where the app's own allocations call for it. Nothing
-        in a sample releases the GIL, so the app cannot toggle the collector meanwhile."""
+        stalled. Deferred, it runs where the app's own allocations call for it.
+
+        Only --profile pays for this, and it has a known limit: should the interpreter
+        switch threads inside a sample (rare: a sample is shorter than the switch
+        interval) and the app call gc.disable() right then, our enable() would undo it."""
         collecting = gc.isenabled()
         if collecting:
             gc.disable()

@@ -56,7 +56,10 @@ def spawn(
         for fd in child_fds:
             os.set_inheritable(fd, True)
         executable = python or sys.executable
-        flags = ["-X", "importtime"] if profile else []
+        # -P: the working directory is not put first on sys.path, so an app's own json.py
+        # or typing.py cannot replace the standard library under our own imports. The
+        # runner puts the app's directory on sys.path itself, right before the import.
+        flags = ["-P", *(["-X", "importtime"] if profile else [])]
         argv = [executable, *flags, "-m", "asgi_lifespan_check._child", *map(str, child_fds)]
         pid = os.posix_spawn(
             executable,

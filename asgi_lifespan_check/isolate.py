@@ -34,6 +34,8 @@ EXIT_GRACE_S = 1.0
 SILENCE_S = 1.0
 # The last resort: past a phase's deadline by this much, stop waiting in any case.
 CEILING_S = 5.0
+# How long a child may take to start up before its import begins.
+BOOT_S = 10.0
 # Between SIGUSR1 (stack dump), SIGTERM and SIGKILL.
 DUMP_WAIT_S = 0.5
 TERM_WAIT_S = 0.5
@@ -92,6 +94,7 @@ class Child:
         self._threads: dict[int, str] = {}
         self._daemons: dict[int, bool] = {}
         self._escalated = False
+        self._started_at = time.monotonic()
         self._main_thread: int | None = None
         self._t0: float | None = None
         self._done_at: float | None = None
@@ -269,6 +272,10 @@ class Child:
             self._unresponsive("interrupt")
             return
         ends = self._phase_ends_at
+        if ends is None and self._phase is None:
+            # No phase yet: the child is starting up. Give it the import's time, plus a
+            # margin for its own start, then treat it as hung like any other phase.
+            ends = self._started_at + self.load.import_timeout + BOOT_S
         if ends is None:
             return
         silent = now - self._last_heard > SILENCE_S

@@ -63,6 +63,9 @@ class LoadedApp:
 def import_module(target: Target, classifier: CodeClassifier) -> ModuleType:
     """Import the target's module; LC002 if it does not exist, LC003 if it raised,
     LC602 if it called sys.exit() (a server's process would exit right there)."""
+    shadowed = _shadowed_stdlib(target.module)
+    if shadowed is not None:
+        raise LoadFailure(shadowed)
     try:
         return importlib.import_module(target.module)
     except ModuleNotFoundError as exc:
@@ -75,6 +78,29 @@ def import_module(target: Target, classifier: CodeClassifier) -> ModuleType:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise LoadFailure(_import_raised(target, exc, classifier)) from None
+
+
+def _shadowed_stdlib(module: str) -> Finding | None:
+    """LC002 for a target named like a standard-library module that is already loaded:
+    the import would return the standard library's module, never the app's file."""
+    top = module.partition(".")[0]
+    loaded = sys.modules.get(top)
+    if top not in sys.stdlib_module_names or loaded is None:
+        return None
+    for directory in sys.path[:1]:
+        for candidate in (os.path.join(directory, f"{top}.py"), os.path.join(directory, top)):
+            if os.path.exists(candidate):
+                return findings.make(
+                    "LC002",
+                    phase="import",
+                    message=f"the target's module {top!r} is the standard library's {top!r}: "
+                    f"{candidate} can never be imported under that name, in lifespan-check or "
+                    "in a server (the standard library module is loaded first)",
+                    hint=f"rename {candidate} (and the target) so it does not share a name with "
+                    "the standard library",
+                    details={"module": top, "shadowed_by": candidate},
+                )
+    return None
 
 
 def _exited_at_import(target: Target, exc: SystemExit, classifier: CodeClassifier) -> Finding:
@@ -286,7 +312,8 @@ def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
         return _asgi2(obj)
 
     if inspect.isclass(obj):
-        call = getattr(obj, "__call__", None)  # noqa: B004
+        # The class's own __call__ (for its instances), not type.__call__ (which makes them).
+        call = next((vars(k)["__call__"] for k in obj.__mro__[:-1] if "__call__" in vars(k)), None)
         if call is not None and inspect.iscoroutinefunction(call):
             if _accepts(call, 3, bound=False) and not _accepts(call, 2, bound=False):
                 raise reject(
@@ -296,10 +323,16 @@ def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
                 )
             if _accepts(obj, 1):
                 return _asgi2(obj)
-        if _accepts(obj, 1) and not _accepts(obj, 0):
+        if call is not None and _accepts(call, 2, bound=False) and _accepts(obj, 1):
             return _asgi2(obj)  # asgiref's rule: an uninstantiated class is a double callable
-        raise reject(f"the class {obj.__qualname__}, which is not an ASGI application")
+        raise reject(
+            f"the class {obj.__qualname__}, which is not an ASGI application"
+            + ("" if call is not None else " (its instances are not even callable)")
+        )
 
+    not_an_app = _known_non_app(obj)
+    if not_an_app is not None:
+        raise reject(*not_an_app)
     is_async = inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
         getattr(obj, "__call__", None)  # noqa: B004
     )
@@ -326,6 +359,28 @@ def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
         f"a callable with the signature {_signature_text(obj)}; an ASGI application "
         "takes (scope, receive, send)"
     )
+
+
+def _known_non_app(obj: Any) -> tuple[str, str] | None:
+    """Callables that are easily named by mistake and would pass for legacy ASGI 2 apps
+    (one argument): a lifespan context manager, a generator, a plain factory."""
+    wrapped = getattr(obj, "__wrapped__", None)
+    if wrapped is not None and (
+        inspect.isasyncgenfunction(wrapped) or inspect.isgeneratorfunction(wrapped)
+    ):
+        return (
+            "a context manager function (such as a lifespan passed to FastAPI(lifespan=...)), "
+            "not an ASGI application",
+            "point TARGET at the application object that uses it, e.g. main:app",
+        )
+    if inspect.isasyncgenfunction(obj) or inspect.isgeneratorfunction(obj):
+        return ("a generator function, not an ASGI application", "point TARGET at the app")
+    if _accepts(obj, 0) and not _accepts(obj, 1):
+        return (
+            f"a callable taking no arguments {_signature_text(obj)}, not an ASGI application",
+            "if it builds the app, pass --factory",
+        )
+    return None
 
 
 def _asgi2(obj: object) -> LoadedApp:

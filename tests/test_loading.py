@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.helpers import Report, assert_points_at, check, codes, phase
+from tests.helpers import Report, assert_points_at, check, codes, phase, run_cli
 
 
 def assert_load_failed(report: Report, code: str) -> None:
@@ -123,13 +125,17 @@ def test_dotted_attribute_is_followed() -> None:
         pytest.param("a_module", "a module (os)", id="module"),
         pytest.param("wsgi_app", "WSGI", id="wsgi"),
         pytest.param("starlette_class", "the class Starlette itself", id="class"),
+        pytest.param("lifespan", "context manager function", id="lifespan-function"),
+        pytest.param("Database", "instances are not even callable", id="plain-class"),
+        pytest.param("create_app", "pass --factory", id="factory-without-flag"),
     ],
 )
 def test_object_that_is_not_an_asgi_app_is_lc005(attr: str, fragment: str) -> None:
     """An object that is not an ASGI application is LC005, saying what it is instead."""
     run = check(f"not_apps:{attr}")
     assert_load_failed(run.report, "LC005")
-    assert fragment in run.finding("LC005")["message"]
+    finding = run.finding("LC005")
+    assert fragment in f"{finding['message']} {finding['hint']}"
     assert phase(run.report, "startup")["status"] == "skipped"
 
 
@@ -198,3 +204,14 @@ def test_setting_read_at_import_without_env_file_points_at_the_read() -> None:
     finding = run.finding("LC003")
     assert "LC_TEST_GREETING" in finding["message"]
     assert_points_at(finding, "env_app", "read")
+
+
+def test_target_named_like_a_loaded_stdlib_module_is_lc002(tmp_path: Path) -> None:
+    """An app file called json.py can never be imported as `json`: LC002 says so and why,
+    instead of the tool's own imports breaking on it."""
+    (tmp_path / "json.py").write_text("async def app(scope, receive, send):\n    await receive()\n")
+    run = run_cli(["--format", "json", "json:app"], cwd=tmp_path, timeout=30)
+    assert run.rc == 3
+    finding = run.finding("LC002")
+    assert "standard library" in finding["message"]
+    assert str(tmp_path / "json.py") in finding["message"]

@@ -12,3 +12,20 @@ starlette_class = Starlette
 def wsgi_app(environ, start_response):
     start_response("200 OK", [])
     return [b"hello"]
+
+
+from contextlib import asynccontextmanager
+
+
+@asynccontextmanager
+async def lifespan(app):
+    yield
+
+
+class Database:
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+
+def create_app():
+    return Starlette()

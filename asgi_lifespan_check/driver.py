@@ -24,6 +24,7 @@ from .entry_trace import EntryTrace, Refusal
 from .events import Recorder
 from .frames import (
     CodeClassifier,
+    clip,
     describe_exception,
     innermost_user,
     leaf_exceptions,
@@ -159,13 +160,14 @@ class Driver:
     async def send(self, message: Any) -> None:
         t = time.perf_counter()
         kind = message.get("type") if isinstance(message, dict) else None
-        raw_type = kind if isinstance(kind, str) else f"<{type(kind).__name__}>"
+        raw_type = clip(kind, 200) if isinstance(kind, str) else f"<{type(kind).__name__}>"
         sent_before = tuple(self.protocol.sent)
         verdict = self.protocol.on_send(message)
         if isinstance(verdict, protocol.Accepted) and verdict.type == protocol.STARTUP_COMPLETE:
             self.state.snapshot("startup")  # here, before the app can change it again
         text = verdict.text if isinstance(verdict, protocol.Accepted) else None
-        self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, text))
+        shown = None if text is None else clip(text)
+        self.recorder.message(Message(self.recorder.rel(t), "send", raw_type, shown))
         if not self._listening:
             return
         stack = tuple(stack_of(sys._getframe(1), self.classifier, stop=self._app_code))
@@ -499,7 +501,7 @@ class Driver:
     def _emit_failed_message(self, code: str, phase: str, sent: _Sent) -> None:
         text = sent.text or ""
         is_traceback = _TRACEBACK_HEADER in text
-        summary = traceback_summary(text) if is_traceback else text
+        summary = clip(traceback_summary(text) if is_traceback else text)
         # The exception behind the message: the one the app raised right after sending it
         # (Starlette), else the one it was handling when it sent it (Quart).
         exc = self._end.exc if self._end is not None and self._end.exc is not None else sent.exc
@@ -517,7 +519,7 @@ class Driver:
         )
         if exc_info is not None and exc_info.summary not in summary:
             message += f"\n(while handling {exc_info.summary})"
-        details: dict[str, Any] = {"failed_message": text}
+        details: dict[str, Any] = {"failed_message": clip(text)}
         if exc_info is not None:
             details.update(exc_info.details())
         self._finding(

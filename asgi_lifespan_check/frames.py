@@ -146,6 +146,26 @@ def leaf_exceptions(exc: BaseException) -> Iterator[BaseException]:
         yield exc
 
 
+# How much of one text from the app a report keeps (a 10 MB exception message would make
+# a 30 MB JSON report, and the time spent writing it would look like a blocked loop).
+TEXT_CAP = 16 * 1024
+
+
+def clip(text: str, cap: int = TEXT_CAP) -> str:
+    """`text`, or its first `cap` characters and how many more there were."""
+    if len(text) <= cap:
+        return text
+    return f"{text[:cap]}… ({len(text) - cap} more characters)"
+
+
+def safe_str(value: object) -> str:
+    """str(value), even for an app object whose __str__ raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__} object>"
+
+
 def exception_name(exc: BaseException) -> str:
     cls = type(exc)
     if cls.__module__ in ("builtins", "__main__"):
@@ -186,7 +206,7 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
         # The SyntaxError's own position is the line to fix, not the import that compiled it.
         frame = make_frame(leaf.filename, leaf.lineno, "<module>", classifier)
         stack.append(frame)
-    message = str(leaf)
+    message = clip(safe_str(leaf))
     if isinstance(leaf, SystemExit):
         message = f"exit status {leaf.code!r}" if leaf.code is not None else "exit status None"
     return ExceptionInfo(

@@ -49,7 +49,10 @@ class Accepted:
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # the app's object, the app's __repr__
+        text = f"<unprintable {type(value).__name__} object>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -285,3 +285,23 @@ def test_running_on_after_shutdown_complete_is_lc206_warning() -> None:
     assert finding["severity"] == "warning"
     assert_points_at(finding, "shutdown_lingers", "linger")
     assert phase(run.report, "shutdown")["status"] == "ok"
+
+
+def test_exception_whose_str_raises_is_still_reported() -> None:
+    """An exception that cannot be printed is named and located, not a crash of the tool."""
+    run = check("hostile_texts:unprintable")
+    assert run.rc == 1
+    finding = run.finding("LC101")
+    assert "<unprintable Unprintable object>" in finding["message"]
+    assert_points_at(finding, "hostile_texts", "raises")
+
+
+@pytest.mark.parametrize("attr", ["huge_failed_message", "huge_exception"])
+def test_enormous_texts_are_clipped_in_the_report(attr: str) -> None:
+    """A 10 MB message or exception text is cut to a readable size, everywhere in the
+    report, and writing it does not pass for a blocked event loop."""
+    run = check(f"hostile_texts:{attr}")
+    assert run.rc == 1
+    assert len(run.stdout) < 200_000
+    assert "more characters" in run.stdout
+    assert "LC104" not in run.codes

@@ -587,6 +587,7 @@ def _in_process(
     if deadline_exit is not None:
 
         def fatal() -> None:
+            runner.restore_process_state()  # the report's renderers import lazily
             deadline_exit(report())
 
     runner = Runner(

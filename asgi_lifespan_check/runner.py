@@ -7,6 +7,7 @@ while the main thread is stuck.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -67,7 +68,10 @@ class Runner:
         self.driver: Driver | None = None
         self.runtime: Runtime | None = None
         self._load_deadline_phase: str | None = None
-        self._sys_path_added: str | None = None
+        # What the app may change in a shared process, put back by finish(): an app that
+        # empties sys.path or changes directory must not break the tool (or its caller).
+        self._saved_path = list(sys.path)
+        self._saved_cwd = _cwd()
 
     # Loading ----------------------------------------------------------------------------
 
@@ -91,7 +95,6 @@ class Runner:
             self.classifier = self.classifier.with_root(app_dir)
             if not sys.path or sys.path[0] != app_dir:
                 sys.path.insert(0, app_dir)
-                self._sys_path_added = app_dir
         self.watchdog.classifier = self.classifier
         if options.env_file:
             load_env_file(options.env_file)
@@ -251,8 +254,14 @@ class Runner:
         # Names of live threads, for the supervisor in case they keep the process alive.
         self.recorder.emit({"kind": "threads", "threads": thread_names()})
         self.recorder.done()
-        if self._sys_path_added and sys.path and sys.path[0] == self._sys_path_added:
-            del sys.path[0]
+        self.restore_process_state()
+
+    def restore_process_state(self) -> None:
+        """Put back sys.path and the working directory as they were before the app."""
+        sys.path[:] = self._saved_path
+        if self._saved_cwd is not None and _cwd() != self._saved_cwd:
+            with contextlib.suppress(OSError):
+                os.chdir(self._saved_cwd)
 
     # The watchdog's way out (isolated runs only) ----------------------------------------
 
@@ -404,3 +413,10 @@ def _python_version() -> str:
     # platform.python_version() would import platform (~3 ms) for the same three numbers.
     major, minor, micro = sys.version_info[:3]
     return f"{major}.{minor}.{micro}"
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the directory was removed under us
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -184,3 +185,25 @@ def test_no_isolate_gives_the_same_verdict(case: tuple[str, ...]) -> None:
     assert isolated.report["environment"]["isolated"] is True
     assert in_process.report["environment"]["isolated"] is False
     assert verdict(in_process) == verdict(isolated)
+
+
+def test_in_process_app_that_empties_sys_path_and_changes_directory(tmp_path: Path) -> None:
+    """--no-isolate puts sys.path and the working directory back before writing reports:
+    the rich renderer still imports, and a relative --json path lands where it was meant."""
+    run = run_cli(
+        [
+            "--no-isolate",
+            "--format",
+            "rich",
+            "--json",
+            "out/report.json",
+            "--app-dir",
+            str(APPS),
+            "messes_with_the_process:app",
+        ],
+        cwd=tmp_path,
+        json_output=False,
+    )
+    assert run.rc == 0, run.stderr
+    assert "PASSED" in run.stdout
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["outcome"] == "ok"

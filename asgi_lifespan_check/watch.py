@@ -123,10 +123,17 @@ class Watchdog:
 
     def enter_phase(self, phase: str, deadline: float | None, *, loop: bool) -> None:
         """Track `phase`; `deadline` is a perf_counter() value; `loop` says if a loop runs it."""
+        now = time.perf_counter()
         with self._lock:
+            # Called from the loop thread: the loop is turning right now, so a blocked
+            # stretch seen so far has ended (with no beat in between, two blocking calls on
+            # either side of a phase change would otherwise merge into one).
+            if self._current is not None:
+                self._current.end = now
+                self._current = None
             self._phase = phase
             self._deadline = deadline
-            self._last_beat = time.perf_counter() if loop else None
+            self._last_beat = now if loop else None
 
     def leave_loop(self) -> None:
         with self._lock:

@@ -178,3 +178,15 @@ def test_survivor_scan_sees_a_process_that_carries_the_marker(run_token: str) ->
         proc.kill()
         proc.wait()
     assert processes_with_env(run_token) == []
+
+
+def test_blocks_on_either_side_of_a_phase_change_are_two_findings() -> None:
+    """Two blocking calls with no await between them, one per phase, are each reported in
+    their own phase, not merged into one long block charged to startup."""
+    run = run_app("blocks_twice:app")
+    assert run.rc == 0
+    blocks = {f["phase"]: f for f in run.report["findings"] if f["code"] == "LC104"}
+    assert set(blocks) == {"startup", "shutdown"}
+    assert_points_at(blocks["startup"], "blocks_twice", "startup")
+    assert_points_at(blocks["shutdown"], "blocks_twice", "shutdown")
+    assert blocks["startup"]["details"]["blocked_s"] < 0.7

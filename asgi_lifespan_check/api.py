@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
-import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from .errors import BackendUnavailable, EventLoopRunning, SupervisorError, UsageError
 from .events import ListSink, Recorder
+from .interrupts import handled
 from .options import BACKENDS, LIFESPAN_MODES, DriveOptions, LoadOptions, RunOptions
 from .report import Report, build, with_findings
 from .targets import parse_target
@@ -543,7 +542,7 @@ def _isolated(
         from .isolate import Child
 
         child = Child(load)
-    interrupts = _interrupts(child.interrupt, child.interrupt, notice) if sigint else None
+    interrupts = handled(child.interrupt, child.stop_now, notice) if sigint else None
     # Ctrl+C handling first: the app starts its startup as soon as it is told to run.
     with interrupts or contextlib.nullcontext():
         child.run(run)
@@ -598,9 +597,11 @@ def _in_process(
 
     # runner.interrupt falls back to reporting from a thread (with `fatal`) when the loop
     # is blocked and cannot take the interrupt itself.
-    interrupts = (
-        _interrupts(runner.interrupt, _raise_keyboard_interrupt, notice) if sigint else None
-    )
+    def stop_now(reason: str) -> None:
+        if not runner.stop_now(reason):  # no way out but unwinding the app's own stack
+            raise KeyboardInterrupt(reason)
+
+    interrupts = handled(runner.interrupt, stop_now, notice) if sigint else None
     if capture is not None:
         capture.start()
     try:
@@ -614,34 +615,3 @@ def _in_process(
         runner.finish()
         result = report()
     return result
-
-
-def _raise_keyboard_interrupt() -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _interrupts(
-    first: Callable[[], None], second: Callable[[], None], notice: Notice | None
-) -> Iterator[None]:
-    """Ctrl+C once: `first()` (report where the app is); twice: `second()`, stop at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    count = 0
-
-    def handler(signum: int, frame: Any) -> None:
-        nonlocal count
-        count += 1
-        if count == 1:
-            if notice is not None:
-                notice("interrupted: finding out where the app is (Ctrl+C again to stop now)")
-            first()
-        else:
-            second()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -12,7 +12,6 @@ new run; twice kills them all. Runs that never started are reported as interrupt
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,6 +22,7 @@ from . import baseline as baselines
 from . import budgets as budgeting
 from . import findings, stats
 from .api import execute
+from .interrupts import handled
 from .report import Report, build, with_findings
 from .results import Results
 from .settings import GatePlan, TargetPlan
@@ -139,7 +139,6 @@ def _run_parallel(
     lock = threading.Lock()
     active: set[Child] = set()
     stopping = threading.Event()
-    presses = 0
     early = {id(target): _adopt(pool, target) for target, i in jobs if i == 0}
 
     def one(target: TargetPlan, index: int) -> Report:
@@ -163,26 +162,26 @@ def _run_parallel(
             with lock:
                 active.discard(child)
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        nonlocal presses
-        presses += 1
+    def ask_where() -> None:
+        stopping.set()  # and start no new check
+        with lock:
+            children = list(active)
+        for child in children:
+            child.interrupt()
+
+    def stop_now(reason: str) -> None:
         stopping.set()
         with lock:
             children = list(active)
-        if presses == 1:
-            if notice is not None:
-                notice("interrupted: finding out where each app is (Ctrl+C again to stop now)")
-            for child in children:
-                child.interrupt()
-        else:
-            for child in children:
-                child.kill()
+        for child in children:
+            child.stop_now(reason)
 
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
     out: dict[tuple[str, int], Report] = {}
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        with (
+            handled(ask_where, stop_now, notice, "where each app is"),
+            ThreadPoolExecutor(max_workers=max(1, workers)) as executor,
+        ):
             futures: dict[Future[Report], tuple[str, int]] = {
                 executor.submit(one, target, index): (target.target, index)
                 for target, index in jobs
@@ -194,8 +193,6 @@ def _run_parallel(
                 for future in done:
                     out[futures[future]] = future.result()
     finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
         for child in early.values():
             if child is not None:
                 child.kill()

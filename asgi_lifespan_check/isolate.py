@@ -100,6 +100,7 @@ class Child:
         self._done_at: float | None = None
         self._status: int | None = None
         self._interrupts = 0
+        self._stopped_by: str | None = None
         self._interrupted_at: float | None = None
         self._usage_error: str | None = None
         self._internal_error: str | None = None
@@ -144,13 +145,18 @@ class Child:
         self._send({"cmd": "run", "run": options.to_dict()})
 
     def interrupt(self) -> None:
-        """First Ctrl+C: ask the child where the app is; a second one kills it."""
+        """First Ctrl+C: ask the child where the app is (a second one: stop_now)."""
         self._interrupts += 1
         if self._interrupts == 1:
             self._interrupted_at = time.monotonic()
             self._send({"cmd": "interrupt"})
         else:
-            self.kill()
+            self.stop_now("a second Ctrl+C")
+
+    def stop_now(self, reason: str) -> None:
+        """Kill the child at once; the report says it was stopped, and by what."""
+        self._stopped_by = reason
+        self.kill()
 
     def kill(self) -> None:
         """Kill the child's whole process group, now."""
@@ -430,7 +436,7 @@ class Child:
         status = self._status
         phase = self._phase or "import"
         rel = self._rel_now()
-        if self._interrupts >= 2:
+        if self._stopped_by is not None:
             self._extra.append(
                 {"kind": "phase_end", "phase": phase, "t": rel, "status": "interrupted"}
             )
@@ -438,7 +444,7 @@ class Child:
                 _finding_event(
                     "LC110",
                     phase,
-                    f"stopped at once by a second Ctrl+C during {phase}",
+                    f"stopped at once by {self._stopped_by} during {phase}",
                     None,
                     [],
                     rel,

@@ -279,27 +279,37 @@ class Runner:
             self._interrupt_stuck()
 
     def _interrupt_stuck(self) -> None:
-        if self.recorder.closed or self.fatal is None:
-            return
         if self.driver is not None and self.driver.interrupt_seen.is_set():
             return  # the loop took the interrupt; it reports, however long cancelling takes
+        self._report_from_here(None)
+
+    def stop_now(self, reason: str) -> bool:
+        """Stop at once (a second Ctrl+C, SIGTERM): report where the main thread is and
+        end through `fatal`; False when there is no such way out (the Python API)."""
+        if self.fatal is None:
+            return False
+        self._report_from_here(reason)
+        return True
+
+    def _report_from_here(self, stopped_by: str | None) -> None:
+        """LC110 from this (non-loop) thread with the main thread's stack, then `fatal`."""
+        if self.recorder.closed or self.fatal is None:
+            return
         phase = self.watchdog.phase
         stack = below_tool(self.watchdog.main_stack())
         where = innermost_user(stack)
         now = time.perf_counter()
+        what = f"stopped at once by {stopped_by}" if stopped_by else "interrupted"
+        at = f" while the main thread was in {where.function}() at {where.where}" if where else ""
+        in_loop = phase not in ("import", "factory", "loaded")
         self.recorder.phase_end(phase, now, "interrupted")
         self.recorder.finding(
             findings.make(
                 "LC110",
                 phase=phase,
                 t_s=self.recorder.rel(now),
-                message=f"interrupted during {phase}"
-                + (
-                    f" while the main thread was in {where.function}() at {where.where}"
-                    if where
-                    else ""
-                )
-                + (" (the event loop was blocked)" if phase not in ("import", "factory") else ""),
+                message=f"{what} during {phase}{at}"
+                + (" (the event loop was blocked)" if in_loop and not stopped_by else ""),
                 location=where,
                 stack=stack,
             )

@@ -103,8 +103,11 @@ def test_leaked_thread_is_named_as_what_keeps_the_interpreter_alive() -> None:
     assert not [n for n in names if n.startswith("lifespan-check-")]
 
 
-def start_and_interrupt(target: str, tmp_path: Path, presses: int, *args: str) -> Run:
-    """Start the real CLI, wait until the app says it is hanging, press Ctrl+C."""
+def start_and_interrupt(
+    target: str, tmp_path: Path, presses: int, *args: str, sig: int = signal.SIGINT
+) -> Run:
+    """Start the real CLI, wait until the app says it is hanging, press Ctrl+C (or send
+    `sig`) `presses` times."""
     ready = tmp_path / "ready"
     env = clean_env({"LC_READY_FILE": str(ready), "LC_TEST_RUN": tmp_path.name})
     proc = subprocess.Popen(
@@ -125,7 +128,7 @@ def start_and_interrupt(target: str, tmp_path: Path, presses: int, *args: str) -
     for press in range(presses):
         if press:
             time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=20)
     assert stdout, f"exit status {proc.returncode}, stderr: {stderr[-3000:]}"
     return Run(proc.returncode, stdout, stderr, time.monotonic() - start, parse_report(stdout))
@@ -208,3 +211,19 @@ def test_ctrl_c_while_the_app_takes_its_time_to_cancel(tmp_path: Path) -> None:
     assert "honoured" in finding["message"]
     assert_points_at(finding, "hangs_when_ready", "drains")
     assert [p["status"] for p in run.report["phases"] if p["name"] == "startup"] == ["interrupted"]
+
+
+@pytest.mark.parametrize("isolate", ["--isolate", "--no-isolate"])
+def test_sigterm_stops_the_check_with_a_report_and_no_survivor(
+    tmp_path: Path, isolate: str
+) -> None:
+    """SIGTERM (a cancelled CI job) stops at once, still prints the report so far and
+    leaves no process of the run behind, even with the app's loop blocked."""
+    run = start_and_interrupt(
+        "hangs_when_ready:blocking_app", tmp_path, 1, isolate, sig=signal.SIGTERM
+    )
+    assert run.rc == 130
+    assert run.report["outcome"] == "interrupted"
+    assert "LC110" in run.codes
+    assert run.wall_s < 5
+    assert survivors(tmp_path.name) == []

@@ -64,7 +64,7 @@ def prescan(
     jobs = asked if isinstance(asked, int) else 0
     if found is not None and not jobs:
         jobs = int(found.values.get("jobs") or 0)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or configuration.default_jobs()
     plans = [configuration.load_plan(target, cli, found) for target in targets[:jobs]]
     if given.get("profile") or "profile_output" in given:
         # Known at spawn time: a profiled child starts with -X importtime.

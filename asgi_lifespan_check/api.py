@@ -478,13 +478,20 @@ def execute(
     `sigint=True` (the CLI) turns a first Ctrl+C into a report of where the app was; the
     Python API leaves Ctrl+C alone, so it stops a test run as usual.
     """
-    validate_run_options(run)
+    try:
+        validate_run_options(run)
+    except UsageError:
+        if prespawned is not None:  # started for a run that will not happen
+            prespawned.kill()
+            prespawned.collect()
+        raise
     if isolate:
         if load is None:
             raise UsageError("an isolated check needs a 'module:attr' target, not an app object")
         return _isolated(load, run, prespawned, strict, ignore, notice, sigint)
     if prespawned is not None:
         prespawned.kill()
+        prespawned.collect()
     target = load.target if load is not None else target_name or object_name(app)
     return _in_process(
         load, run, app, target, capture_output, strict, ignore, notice, deadline_exit, sigint

@@ -389,3 +389,12 @@ def targets_of(cli: dict[str, Any], config: Config | None) -> tuple[str, ...]:
     if config is not None and config.values.get("targets"):
         return tuple(config.values["targets"])
     return ()
+
+
+def default_jobs() -> int:
+    """--jobs when none is given: the CPUs this process may run on (a CI runner's quota
+    shows in its affinity mask, not in os.cpu_count())."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -101,6 +101,8 @@ class Child:
         self._status: int | None = None
         self._interrupts = 0
         self._stopped_by: str | None = None
+        self._reaped = False
+        self._closed = False
         self._interrupted_at: float | None = None
         self._usage_error: str | None = None
         self._internal_error: str | None = None
@@ -118,15 +120,28 @@ class Child:
     # The process ------------------------------------------------------------------------
 
     def poll(self) -> int | None:
-        """The child's exit status (negative: killed by that signal), or None if running."""
-        if self._status is None:
+        """The child's exit status (negative: killed by that signal), or None if running.
+
+        The child is not reaped here: as a zombie it keeps its pid, which is also its
+        process group's id, so killing the group afterwards cannot hit a process that
+        reused the number. reap() releases it, last.
+        """
+        if self._status is None and not self._reaped:
             try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 return self._status
-            if pid == self.pid:
-                self._status = os.waitstatus_to_exitcode(status)
+            if info is not None and info.si_pid == self.pid:
+                exited = info.si_code == os.CLD_EXITED
+                self._status = info.si_status if exited else -info.si_status
         return self._status
+
+    def reap(self) -> None:
+        """Release the exited child's pid (after which it must not be signalled)."""
+        if not self._reaped:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self._reaped = True
 
     def wait(self, timeout: float) -> int | None:
         deadline = time.monotonic() + timeout
@@ -137,7 +152,8 @@ class Child:
     # Commands -------------------------------------------------------------------------------
 
     def _send(self, command: dict[str, Any]) -> None:
-        send(self._fds, command)
+        if not self._closed:  # our pipe's number may belong to another child by now
+            send(self._fds, command)
 
     def run(self, options: RunOptions) -> None:
         self._cancel_grace = options.drive.cancel_grace
@@ -159,7 +175,9 @@ class Child:
         self.kill()
 
     def kill(self) -> None:
-        """Kill the child's whole process group, now."""
+        """Kill the child's whole process group, now (never once it is reaped)."""
+        if self._reaped:
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
 
@@ -193,6 +211,7 @@ class Child:
         finally:
             self.kill()
             self.wait(2.0)
+            self.reap()
             selector.close()
             self._close_fds()
         self._conclude()
@@ -483,6 +502,7 @@ class Child:
                 )
 
     def _close_fds(self) -> None:
+        self._closed = True
         for fd in self._fds.fds():
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -91,13 +91,6 @@ def read_config(cwd: str, config_file: str | None = None, no_config: bool = Fals
     return configuration.discover(cwd)
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
     """The plan for `cli` (typed options only) over `config`; UsageError/ConfigError."""
 
@@ -126,7 +119,7 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
     return GatePlan(
         targets=plans,
         isolate=isolate,
-        jobs=int(jobs) if jobs is not None else default_jobs(),
+        jobs=int(jobs) if jobs is not None else configuration.default_jobs(),
         repeat=repeat,
         baseline=get("baseline"),
         save_baseline=cli.get("save-baseline"),

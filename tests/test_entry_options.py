@@ -102,3 +102,11 @@ def _processes_with(token: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def test_scan_starts_no_more_children_than_the_run_allows(tmp_path: Path) -> None:
+    """Without -j, the early children never outnumber the run's own default --jobs."""
+    targets = [f"t{i}:app" for i in range(64)]
+    plans = _entry.prescan(["--no-config", *targets], cwd=str(tmp_path))
+    assert plans is not None
+    assert len(plans) == configuration.default_jobs()

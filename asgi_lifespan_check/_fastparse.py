@@ -16,6 +16,7 @@ parses a table of command lines both ways and requires the same values and error
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,8 @@ def _number(kind: type[int] | type[float], minimum: float | None, maximum: float
             number = kind(value)
         except (TypeError, ValueError):
             raise ValueError(f"{value!r} is not {noun}") from None
+        if math.isnan(number):  # NaN compares false with everything, minimums included
+            raise ValueError(f"{value!r} is not {noun}")
         if minimum is not None and number < minimum:
             raise ValueError(f"{value!r} is less than the minimum of {minimum:g}")
         if maximum is not None and number > maximum:

@@ -479,7 +479,7 @@ def execute(
     Python API leaves Ctrl+C alone, so it stops a test run as usual.
     """
     try:
-        validate_run_options(run)
+        validate_run_options(run, load)
     except UsageError:
         if prespawned is not None:  # started for a run that will not happen
             prespawned.kill()
@@ -498,7 +498,7 @@ def execute(
     )
 
 
-def validate_run_options(run: RunOptions) -> None:
+def validate_run_options(run: RunOptions, load: LoadOptions | None = None) -> None:
     if run.backend not in BACKENDS:
         raise UsageError(f"unknown backend {run.backend!r}; choose one of {', '.join(BACKENDS)}")
     if run.drive.lifespan not in LIFESPAN_MODES:
@@ -522,14 +522,22 @@ def validate_run_options(run: RunOptions) -> None:
                 "--backend trio needs the trio package, which is not installed here; "
                 "install it with: pip install 'asgi-lifespan-check[trio]'"
             )
-    for name, value in (
+    # Durations: "not value > 0" also turns NaN away. A timeout of 0 would end the
+    # phase before the app even ran; inf means no timeout at all.
+    positive = [
         ("startup timeout", run.drive.startup_timeout),
         ("shutdown timeout", run.drive.shutdown_timeout),
-        ("hold", run.drive.hold),
         ("block threshold", run.block_threshold),
-    ):
-        if not value >= 0:
-            raise UsageError(f"the {name} must be a number of seconds >= 0, not {value!r}")
+    ]
+    if run.drive.probes:
+        positive.append(("probe timeout", run.drive.probe_timeout))
+    if load is not None:
+        positive.append(("import timeout", load.import_timeout))
+    for name, value in positive:
+        if not value > 0:
+            raise UsageError(f"the {name} must be a number of seconds > 0, not {value!r}")
+    if not run.drive.hold >= 0:
+        raise UsageError(f"the hold must be a number of seconds >= 0, not {run.drive.hold!r}")
 
 
 def _isolated(

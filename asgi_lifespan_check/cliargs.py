@@ -9,10 +9,12 @@ unknown or combined options, bad values), which then goes to typer.
 
 `OPTIONS` mirrors the typer command; tests/test_cliargs.py derives the same table from
 cli.app and requires equality, and parses a corpus of command lines both ways.
-This module imports nothing: the entry point runs it before starting the child.
+This module imports nothing heavy: the entry point runs it before starting the child.
 """
 
 from __future__ import annotations
+
+import math
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -117,6 +119,8 @@ def coerce(kind: Any, extra: Any, value: str) -> Any:
             number = int(value) if kind == "int" else float(value)
         except ValueError:
             raise ValueError(f"{value!r} is not {noun}") from None
+        if math.isnan(number):  # NaN compares false with everything, minimums included
+            raise ValueError(f"{value!r} is not {noun}")
         if extra is not None and number < extra:
             raise ValueError(f"{value!r} is less than the minimum of {extra:g}")
         return number

@@ -46,6 +46,14 @@ def run_checks(given: dict[str, Any], early: Any = None) -> int:
             return usage_error("it needs --profile-output FILE", "'--profile-format'")
         if given.get("profile") or profile_output is not None:
             plan = _profiled(plan, profile_output)
+        if profile_output is not None:
+            from .settings import writable
+
+            writable(
+                ("--profile-output", profile_output),
+                ("--json", plan.outputs.json),
+                ("--junit-xml", plan.outputs.junit_xml),
+            )
     except ConfigError as exc:
         notice(f"error: {exc}")
         return 2

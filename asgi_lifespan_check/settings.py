@@ -116,6 +116,11 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         )
     jobs = get("jobs")
     fmt = get("format")
+    writable(
+        ("--json", get("json")),
+        ("--junit-xml", get("junit-xml")),
+        ("--save-baseline", cli.get("save-baseline")),
+    )
     return GatePlan(
         targets=plans,
         isolate=isolate,
@@ -211,3 +216,36 @@ def split_codes(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(
         part.strip().upper() for value in values for part in value.split(",") if part.strip()
     )
+
+
+def writable(*outputs: tuple[str, str | None]) -> None:
+    """Check before any check runs that each output file can be written, and that no
+    file is asked for twice (a late failure would hide the verdict behind exit 2)."""
+    seen: dict[str, str] = {}
+    for option, path in outputs:
+        if path is None:
+            continue
+        full = os.path.abspath(path)
+        if full in seen:
+            raise UsageError(f"{option} and {seen[full]} both name {path!r}: one file each")
+        seen[full] = option
+        if os.path.isdir(full):
+            raise UsageError(f"{option} {path!r} is a directory, not a file")
+        existing = os.path.dirname(full)
+        while not os.path.exists(existing):  # missing folders are created: judge the nearest
+            existing = os.path.dirname(existing)
+        if existing != os.path.dirname(full):
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise UsageError(f"{option} {path!r} cannot be written in {existing!r}")
+            continue
+        # Opening it is the only test that also holds for root and for odd file systems.
+        created = not os.path.exists(full)
+        try:
+            with open(full, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise UsageError(
+                f"{option} {path!r} cannot be written: {exc.strerror or exc}"
+            ) from None
+        if created:
+            os.remove(full)

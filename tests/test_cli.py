@@ -79,12 +79,12 @@ def test_unknown_format_is_a_usage_error() -> None:
     assert_usage_error(["--format", "xml", "--app-dir", str(APPS), "ok:app"], "'xml'")
 
 
-def test_negative_timeout_is_a_usage_error() -> None:
-    """A negative --startup-timeout exits 2 and says what a valid value is."""
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+def test_timeout_that_is_not_positive_is_a_usage_error(value: str) -> None:
+    """A --startup-timeout that is negative, zero or NaN exits 2 and says what is wrong."""
     assert_usage_error(
-        ["--format", "json", "--startup-timeout", "-1", "--app-dir", str(APPS), "ok:app"],
-        "startup timeout",
-        ">= 0",
+        ["--format", "json", "--startup-timeout", value, "--app-dir", str(APPS), "ok:app"],
+        "startup",
     )
 
 

@@ -652,7 +652,11 @@ class Driver:
         """Wait up to `timeout` for the app's lifespan coroutine to end; how it ended."""
         deadline = time.perf_counter() + timeout
         while self._end is None and time.perf_counter() < deadline:
-            await self._wait_change(deadline)
+            if self._task is not None and self._task.done():
+                # Cancelled before its first step: _run_app never ran, so it set nothing.
+                self._end = _AppEnd(time.perf_counter(), None, self._cancel_requested)
+                break
+            await self._wait_change(min(deadline, time.perf_counter() + 0.01))
         return self._end
 
     async def _interrupted(self, phase: str) -> None:

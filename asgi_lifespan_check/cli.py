@@ -11,6 +11,10 @@ from . import findings
 from ._version import __version__
 from .command import guarded, notice
 
+# typer renders help as rich markup, where "[tool.lifespan-check]" would be read as a tag
+# and vanish: the opening bracket is escaped.
+TABLE = "\\[tool.lifespan-check]"
+
 # One line per paragraph: typer's help keeps source line breaks.
 EXIT_CODES_HELP = (
     "Exit codes: 0 passed (warnings allowed); 1 the app failed a check; 2 usage error; "
@@ -21,7 +25,7 @@ EXIT_CODES_HELP = (
 HELP = (
     "Drive the ASGI lifespan of each TARGET (module:attribute, as for uvicorn), time every "
     "phase, and explain what went wrong. Without TARGET, the targets listed in "
-    "[tool.lifespan-check] in pyproject.toml are checked.\n\n"
+    f"{TABLE} in pyproject.toml are checked.\n\n"
     "Explain a finding code with: lifespan-check explain LC103\n\n"
     + EXIT_CODES_HELP
     + "\n\nWith several targets the exit code is the worst of theirs, in this order: "
@@ -86,7 +90,7 @@ def main(
             metavar="TARGET",
             show_default=False,
             help="The apps to check, as module:attribute (e.g. app.main:app). Default: "
-            "targets from [tool.lifespan-check].",
+            f"targets from {TABLE}.",
         ),
     ] = None,
     app_dir: Annotated[
@@ -165,6 +169,7 @@ def main(
         bool,
         typer.Option(
             "--state/--no-state",
+            metavar="",
             help="Give the app a scope['state'] (default), or none, as servers without "
             "lifespan state support do (LC407 if the app needs it).",
         ),
@@ -202,7 +207,7 @@ def main(
             "--config",
             metavar="FILE",
             show_default=False,
-            help="Read [tool.lifespan-check] from FILE instead of the pyproject.toml found "
+            help=f"Read {TABLE} from FILE instead of the pyproject.toml found "
             "from the current directory upwards.",
             rich_help_panel=GATE,
         ),
@@ -210,7 +215,10 @@ def main(
     no_config: Annotated[
         bool,
         typer.Option(
-            "--no-config", help="Ignore [tool.lifespan-check] entirely.", rich_help_panel=GATE
+            "--no-config",
+            help=f"Ignore {TABLE} entirely.",
+            rich_help_panel=GATE,
+            metavar="",
         ),
     ] = False,
     jobs: Annotated[
@@ -332,6 +340,7 @@ def main(
         bool,
         typer.Option(
             "--strict/--no-strict",
+            metavar="",
             help="Warnings fail the check too (exit 1).",
             rich_help_panel=GATE,
         ),
@@ -403,6 +412,7 @@ def main(
         bool,
         typer.Option(
             "--profile",
+            metavar="",
             help="Show where the time goes: the target's import (by module and by "
             "distribution), startup and shutdown per function of your code (CPU, blocked, "
             "awaiting), and a timeline.",

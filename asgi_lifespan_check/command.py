@@ -244,8 +244,13 @@ def default_format() -> str:
 
 
 def terminal_width() -> int | None:
+    """The terminal's width; COLUMNS when stdout is not a terminal, or one that reports a
+    width of 0 (a pseudo-terminal nobody sized, as under `script`)."""
     try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns
     except (OSError, ValueError):
-        columns = os.environ.get("COLUMNS", "")
-        return int(columns) if columns.isdigit() else None
+        columns = 0
+    if columns > 0:
+        return columns
+    env = os.environ.get("COLUMNS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else None

@@ -62,6 +62,7 @@ class _Violation:
     message: str
     t: float
     stack: tuple[Frame, ...]
+    problem: str | None = None
 
 
 @dataclass
@@ -173,7 +174,9 @@ class Driver:
         stack = tuple(stack_of(sys._getframe(1), self.classifier, stop=self._app_code))
         if isinstance(verdict, protocol.Violation):
             if self._violation is None:
-                self._violation = _Violation(verdict.code, verdict.message, t, stack)
+                self._violation = _Violation(
+                    verdict.code, verdict.message, t, stack, verdict.problem
+                )
         else:
             handling = sys.exc_info()[1] if verdict.type in protocol.FAILED_MESSAGES else None
             self._answers.setdefault(verdict.type, _Sent(verdict.type, t, text, stack, handling))
@@ -301,8 +304,8 @@ class Driver:
                 "LC106",
                 "startup",
                 end.t,
-                f"the app raised {info.summary} before its first receive(): servers take this "
-                "as 'lifespan not supported'",
+                f"before its first receive(), the app raised {info.summary}\n"
+                "Servers take this as 'lifespan not supported'.",
                 location=info.location,
                 stack=info.stack,
                 severity=severity,
@@ -542,6 +545,7 @@ class Driver:
             violation.message,
             location=innermost_user(violation.stack),
             stack=violation.stack,
+            details={"problem": violation.problem} if violation.problem else None,
         )
         self.recorder.phase_end(phase, violation.t, "failed")
         if phase != "shutdown":

@@ -235,7 +235,8 @@ waiting on one of them). The startup was then cancelled; the message says whethe
 cancellation was honoured.
 
 Why it matters: uvicorn and granian wait forever and ignore Ctrl+C and SIGTERM while
-doing so; hypercorn gives up after 60 s and then serves anyway.
+doing so; hypercorn gives up after 60 s and exits 0, with a message that does not say
+why.
 
 How to fix: add timeouts to the awaits made during startup (connections, health checks,
 queues), and make sure any event the startup waits for is set by something that runs.

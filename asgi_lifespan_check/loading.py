@@ -249,6 +249,21 @@ def call_factory(factory: object, target: Target, classifier: CodeClassifier) ->
                 "cannot be used with --factory",
             )
         )
+    if not _accepts(factory, 0):
+        is_app = _accepts(factory, 3) and (
+            inspect.iscoroutinefunction(factory)
+            or inspect.iscoroutinefunction(getattr(factory, "__call__", None))  # noqa: B004
+        )
+        raise LoadFailure(
+            findings.make(
+                "LC006",
+                phase="factory",
+                message=f"{target} is already an ASGI application, not a factory"
+                if is_app
+                else f"{target} cannot be called without arguments {_signature_text(factory)}",
+                hint="drop --factory" if is_app else "a factory takes no arguments",
+            )
+        )
     try:
         app = factory()
     except BaseException as exc:
@@ -408,9 +423,10 @@ def _accepts(fn: Any, count: int, *, bound: bool = True) -> bool:
 
 def _signature_text(obj: Any) -> str:
     try:
-        return str(inspect.signature(obj))
+        text = str(inspect.signature(obj))
     except (TypeError, ValueError):
         return "(?)"
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _type_name(obj: object) -> str:

@@ -38,6 +38,7 @@ class Violation:
 
     code: str
     message: str
+    problem: str | None = None  # for LC302: "duplicate", "early", "after-final", "unexpected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ class LifespanProtocol:
         wanted = {Stage.STARTING: "startup", Stage.STOPPING: "shutdown"}.get(self.stage)
         event = "startup" if kind.startswith("lifespan.startup") else "shutdown"
         if wanted != event:
-            return Violation("LC302", self._out_of_order(kind))
+            return Violation("LC302", *self._out_of_order(kind))
         self.sent.append(kind)
         if kind == STARTUP_COMPLETE:
             self.stage = Stage.STARTED
@@ -148,11 +149,12 @@ class LifespanProtocol:
             self.stage = Stage.STOPPED
         return checked
 
-    def _out_of_order(self, kind: str) -> str:
+    def _out_of_order(self, kind: str) -> tuple[str, str]:
+        """The sentence, and the kind of problem (which the server outlook keys on)."""
         if kind in self.sent:
-            return f"duplicate {kind!r}: it was already sent once"
+            return f"duplicate {kind!r}: it was already sent once", "duplicate"
         if self.stage is Stage.STARTED and kind.startswith("lifespan.shutdown"):
-            return f"{kind!r} sent before {SHUTDOWN!r} was received"
+            return f"{kind!r} sent before {SHUTDOWN!r} was received", "early"
         if self.stage in (Stage.STARTUP_FAILED, Stage.STOPPED):
-            return f"{kind!r} sent after the final answer ({self.sent[-1]!r})"
-        return f"{kind!r} sent while {self.stage.value}"
+            return f"{kind!r} sent after the final answer ({self.sent[-1]!r})", "after-final"
+        return f"{kind!r} sent while {self.stage.value}", "unexpected"

@@ -295,9 +295,11 @@ _NO_OUTLOOK = ("load-failed", "crashed", "interrupted")
 def behaviour_of(finding: Finding) -> str | None:
     """The row a finding belongs to, if any."""
     if finding.code == "LC104":
-        return "hangs" if finding.severity == "error" else "blocks-loop"
+        # Even at a deadline: a blocked loop makes servers start late, for as long as the
+        # call lasts; we cannot know whether it ever returns.
+        return "blocks-loop"
     if finding.code == "LC302":
-        return "duplicate-complete" if "duplicate" in finding.message else None
+        return "duplicate-complete" if finding.details.get("problem") == "duplicate" else None
     if finding.code == "LC407":
         problem = finding.details.get("problem")
         return "reads-state-at-shutdown" if problem == "read-at-shutdown" else None

@@ -34,6 +34,15 @@ def parse_target(text: str) -> Target:
         raise TargetError(f"target {text!r} has no module before the ':' (e.g. 'main{text}')")
     if not attr:
         raise TargetError(f"target {text!r} has no attribute after the ':' (e.g. '{text}app')")
+    if "/" in module or "\\" in module or module.endswith(".py"):
+        # A file path instead of a module name: say how to name it as uvicorn does.
+        folder, _, name = module.replace("\\", "/").rpartition("/")
+        name = name.removesuffix(".py")
+        suggestion = f"--app-dir {folder} {name}:{attr}" if folder else f"{name}:{attr}"
+        raise TargetError(
+            f"target {text!r} names a file; TARGET takes a module name, as uvicorn does: "
+            f"try {suggestion!r}"
+        )
     for label, dotted in (("module", module), ("attribute", attr)):
         for part in dotted.split("."):
             if not part.isidentifier():

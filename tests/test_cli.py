@@ -39,6 +39,8 @@ def assert_usage_error(args: list[str], *fragments: str) -> None:
         pytest.param(
             "a b:c", "'a b' in the module 'a b' is not a valid Python identifier", id="space"
         ),
+        pytest.param("main.py:app", "try 'main:app'", id="file-name"),
+        pytest.param("../svc/main:app", "try '--app-dir ../svc main:app'", id="file-path"),
     ],
 )
 def test_malformed_target_is_a_usage_error(target: str, fragment: str) -> None:

@@ -215,3 +215,12 @@ def test_target_named_like_a_loaded_stdlib_module_is_lc002(tmp_path: Path) -> No
     finding = run.finding("LC002")
     assert "standard library" in finding["message"]
     assert str(tmp_path / "json.py") in finding["message"]
+
+
+def test_factory_flag_on_an_app_says_to_drop_it() -> None:
+    """--factory given an app object (not a factory) is LC006 saying it is already an app."""
+    run = check("ok:app", "--factory")
+    assert_load_failed(run.report, "LC006")
+    finding = run.finding("LC006")
+    assert "already an ASGI application" in finding["message"]
+    assert finding["hint"] == "drop --factory"

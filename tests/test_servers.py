@@ -84,10 +84,19 @@ def _finding(code: str, severity: str = "warning", **details: Any) -> Finding:
     return Finding(code, severity, "startup", "t", "message", details=details)  # type: ignore[arg-type]
 
 
-def test_lc104_is_a_hang_only_when_it_missed_a_deadline() -> None:
-    """LC104 as an error (a deadline missed) is a hang; as a warning, a late start."""
-    assert servers.behaviour_of(_finding("LC104", "error")) == "hangs"
+def test_lc104_is_a_late_start_even_at_a_deadline() -> None:
+    """A blocked loop makes servers start late, whether or not it missed our deadline:
+    they have no deadline, and a 1.5 s block is not a hang for them."""
+    assert servers.behaviour_of(_finding("LC104", "error")) == "blocks-loop"
     assert servers.behaviour_of(_finding("LC104", "warning")) == "blocks-loop"
+
+
+def test_duplicate_is_read_from_the_findings_details_not_its_wording() -> None:
+    """The outlook keys a duplicate answer on details["problem"], set by the protocol."""
+    duplicate = Finding(
+        "LC302", "error", "startup", "t", "reworded", details={"problem": "duplicate"}
+    )
+    assert servers.behaviour_of(duplicate) == "duplicate-complete"
 
 
 def test_out_of_order_messages_and_other_state_problems_have_no_row() -> None:

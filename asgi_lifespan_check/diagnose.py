@@ -19,12 +19,25 @@ from .model import Finding
 from .state import state_findings
 
 
+def before_run(loaded: LoadedApp, classifier: CodeClassifier) -> structure.MountWatch:
+    """Watch the lifespans of mounted apps the lifespan scope will not reach (for LC403:
+    the app may run them itself); restore() it once the run is over."""
+    try:
+        tree = structure.walk(loaded.original, classifier)
+        if tree is not None:
+            return structure.watch_mounted_lifespans(tree)
+    except Exception:
+        pass  # an object graph we cannot read gives no structural findings
+    return structure.MountWatch()
+
+
 def after_run(
     loaded: LoadedApp,
     driver: Driver,
     result: DriveResult,
     classifier: CodeClassifier,
     rel: Callable[[float], float],
+    watch: structure.MountWatch | None = None,
 ) -> list[Finding]:
     """Every LC403-LC407 finding this run supports."""
     out: list[Finding] = []
@@ -32,7 +45,7 @@ def after_run(
     try:
         tree = structure.walk(loaded.original, classifier)
         if tree is not None:
-            out.extend(structure.static_findings(tree))
+            out.extend(structure.static_findings(tree, watch.entered if watch else ()))
             if result.refusal is not None:
                 t = result.refusal.t
                 # Just after the LC106/LC107 it explains, so the verdict keeps its order.

@@ -71,6 +71,7 @@ class Runner:
         # What the app may change in a shared process, put back by finish(): an app that
         # empties sys.path or changes directory must not break the tool (or its caller).
         self._saved_path = list(sys.path)
+        self._mounts: Any = None  # diagnose.before_run's watch on mounted lifespans (LC403)
         self._saved_cwd = _cwd()
 
     # Loading ----------------------------------------------------------------------------
@@ -199,6 +200,9 @@ class Runner:
         driver = Driver(loaded.app, drive, self.recorder, runtime, self.classifier, self.watchdog)
         self.driver = driver
         self.runtime = runtime
+        from . import diagnose  # walks the app's structure (~1 ms) to watch mounted lifespans
+
+        self._mounts = diagnose.before_run(loaded, self.classifier)
         if not self.watchdog.started:
             self.watchdog.start()
         return driver, {t.ident for t in threading.enumerate()}
@@ -226,10 +230,12 @@ class Runner:
     ) -> None:
         for finding in driver.block_findings():
             self.recorder.finding(finding)
-        from . import diagnose  # the structure walk: only once the run is over
+        from . import diagnose
 
+        if self._mounts is not None:
+            self._mounts.restore()
         for finding in diagnose.after_run(
-            loaded, driver, result, self.classifier, self.recorder.rel
+            loaded, driver, result, self.classifier, self.recorder.rel, self._mounts
         ):
             self.recorder.finding(finding)
         if result.shutdown_complete:

@@ -21,7 +21,7 @@ import inspect
 import itertools
 import linecache
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
 from typing import Any
@@ -545,11 +545,57 @@ def layer_location(node: Node, classifier: CodeClassifier) -> Frame | None:
 # Findings ---------------------------------------------------------------------------------
 
 
-def static_findings(structure: Structure) -> list[Finding]:
-    """LC403 (mounted apps whose lifespan never runs) and LC405 (shadowed on_event)."""
+class MountWatch:
+    """Mounted apps' lifespans, watched during the run (see watch_mounted_lifespans)."""
+
+    def __init__(self) -> None:
+        self.entered: set[int] = set()  # ids of the routers whose lifespan was entered
+        self._swapped: list[tuple[object, object]] = []
+
+    def restore(self) -> None:
+        """Put the apps' own lifespan_context back (the app must end as it started)."""
+        for router, original in self._swapped:
+            with contextlib.suppress(AttributeError, TypeError):
+                router.lifespan_context = original  # type: ignore[attr-defined]
+        self._swapped.clear()
+
+
+def watch_mounted_lifespans(structure: Structure) -> MountWatch:
+    """Before the run: note when the lifespan of a mounted app the lifespan scope never
+    reaches is run all the same, by the parent's own lifespan (as LC403's hint says to).
+
+    The router's `lifespan_context` is replaced for the run by a pass-through that
+    records the call; restore() puts it back.
+    """
+    watch = MountWatch()
+    entered = watch.entered
+    for node in structure.nodes():
+        if node.forwards is not NEVER or not node.reachable_handlers():
+            continue
+        router = getattr(node.obj, "router", None)
+        original = getattr(router, "lifespan_context", None)
+        if router is None or not callable(original):
+            continue
+
+        def recording(app: Any, _original: Any = original, _key: int = id(router)) -> Any:
+            entered.add(_key)
+            return _original(app)
+
+        try:
+            router.lifespan_context = recording
+        except (AttributeError, TypeError):
+            continue
+        watch._swapped.append((router, original))
+    return watch
+
+
+def static_findings(structure: Structure, entered: Iterable[int] = ()) -> list[Finding]:
+    """LC403 (mounted apps whose lifespan never runs) and LC405 (shadowed on_event);
+    `entered` holds the routers whose lifespan ran anyway (watch_mounted_lifespans)."""
+    ran = set(entered)
     out: list[Finding] = []
     for node in structure.nodes():
-        if node.forwards is NEVER:
+        if node.forwards is NEVER and id(getattr(node.obj, "router", None)) not in ran:
             handlers = node.reachable_handlers()
             if handlers:
                 out.append(_never_mounted(node, handlers))

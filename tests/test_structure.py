@@ -341,3 +341,25 @@ def test_unbuilt_middleware_stack_is_read_from_user_middleware() -> None:
         tree, entry_trace.Refusal("ignored"), CodeClassifier(), t_s=None
     )
     assert found[0].details["middleware"] == "fw_middleware_asserts_http.RequireHttp"
+
+
+def test_mounted_lifespan_run_by_the_parent_is_not_lc403() -> None:
+    """Applying LC403's own hint (running the sub-app's lifespan from the parent's) clears
+    it, and the check leaves the sub-app's lifespan_context as it found it."""
+    import importlib
+    import sys
+
+    from asgi_lifespan_check.api import check_sync
+
+    run = check("st_mount_run_by_parent:app")
+    assert "LC403" not in run.codes
+    sys.path.insert(0, str(APPS))
+    try:
+        module = importlib.import_module("st_mount_run_by_parent")
+    finally:
+        sys.path.remove(str(APPS))
+    original = module.admin.router.lifespan_context
+    report = check_sync(module.app)
+    assert "LC403" not in [f.code for f in report.findings]
+    assert module.admin.router.lifespan_context is original
+    assert module.admin.state.ready is True

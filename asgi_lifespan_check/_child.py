@@ -1,6 +1,6 @@
 """The child interpreter that runs the app: `python -m asgi_lifespan_check._child CTRL EVT DUMP`.
 
-CTRL is a pipe of JSON-line commands from the supervisor (load, run, abort, interrupt);
+CTRL is a pipe of JSON-line commands from the supervisor (load, run, interrupt);
 EVT is where events go as JSON lines; DUMP receives faulthandler's stack dumps (on a
 fatal signal, or on SIGUSR1 when the supervisor asks). The app's own stdout and stderr
 are left alone: the supervisor captures them separately. A profiled child (`-X

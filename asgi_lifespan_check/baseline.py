@@ -25,8 +25,6 @@ SCHEMA = "lifespan-check-baseline/1"
 # The phases judged against the baseline ("total" is recorded, and shown, but a slower
 # phase already says what got slower).
 JUDGED = ("import", "startup", "shutdown")
-DEFAULT_TOLERANCE_PCT = 20.0
-DEFAULT_FLOOR_S = 0.05
 
 Entries = dict[str, dict[str, float]]
 

@@ -14,7 +14,6 @@ from . import findings
 from .model import Finding, Severity
 
 CODES = {"import": "LC501", "startup": "LC502", "shutdown": "LC503", "total": "LC504"}
-SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
 
 from .model import Output
 
@@ -77,14 +76,3 @@ def _tail(fd: int) -> tuple[str, int]:
     os.lseek(fd, max(0, size - TAIL_BYTES), os.SEEK_SET)
     data = os.read(fd, TAIL_BYTES)
     return data.decode("utf-8", "replace"), size
-
-
-@contextlib.contextmanager
-def captured_fds() -> Iterator[FdCapture]:
-    """Redirect fds 1 and 2 to temporary files for the block; `.output` holds their tails."""
-    capture = FdCapture()
-    capture.start()
-    try:
-        yield capture
-    finally:
-        capture.stop()

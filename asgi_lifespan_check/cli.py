@@ -548,8 +548,6 @@ def _usage_error(exc: Exception) -> int:
     """A usage error as one paragraph: no usage dump, no box (typer's default has both)."""
     format_message = getattr(exc, "format_message", None)
     message = str(format_message() if callable(format_message) else exc)
-    # Validation messages come from pydantic inside typer; its prefix means nothing here.
-    message = message.replace("Value error, ", "")
     if message:  # empty after --help was shown for a bare `lifespan-check`
         notice(f"error: {message} (see 'lifespan-check --help')")
     return int(getattr(exc, "exit_code", 2))

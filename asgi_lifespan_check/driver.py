@@ -70,7 +70,6 @@ class DriveResult:
     """What the runner needs after driving: where the conversation ended."""
 
     shutdown_complete: bool = False
-    stopped_early: bool = False
     leftover_tasks: list[TaskInfo] = field(default_factory=list)
     refusal: Refusal | None = None  # how the app turned the lifespan down (LC106/LC107)
 
@@ -216,8 +215,6 @@ class Driver:
         try:
             if await self._startup() and await self._running():
                 await self._shutdown()
-            else:
-                self.result.stopped_early = True
         finally:
             self._listening = False
             if self.watchdog is not None:
@@ -432,7 +429,7 @@ class Driver:
             if done is not None and not self._late(done.t, deadline):
                 self.recorder.phase_end("shutdown", done.t, "ok")
                 self.result.shutdown_complete = True
-                await self._after_shutdown_complete(done.t)
+                await self._after_shutdown_complete()
                 return
             if failed is not None and not self._late(failed.t, deadline):
                 await self._wait_for_end(self.options.exit_grace)
@@ -471,7 +468,7 @@ class Driver:
                 await self._timeout("shutdown", deadline)
                 return
 
-    async def _after_shutdown_complete(self, t_complete: float) -> None:
+    async def _after_shutdown_complete(self) -> None:
         if self._end is None:
             await self._wait_for_end(self.options.exit_grace)
         if self._end is None:

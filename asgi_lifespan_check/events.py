@@ -10,8 +10,13 @@ both modes share one report builder. Events are plain JSON-able dicts with a "ki
     message      a lifespan message crossing the channel (model.Message fields)
     finding      a finding (model.Finding fields)
     state_keys   {"keys"}: the keys the app put in scope["state"]
-    snapshot     tasks and threads observed at a point of the run (for forensics)
+    probe        the result of one --probe request
+    import_profile / profile_samples   --profile's data (profiling/)
     done         {"t"}: the run finished and nothing more will come
+
+and, for the supervisor only (the report ignores them): alive and threads (the child's
+watchdog is alive; names of live threads), usage_error and internal_error (the child
+could not do the check at all).
 """
 
 from __future__ import annotations

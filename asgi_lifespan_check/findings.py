@@ -12,21 +12,6 @@ from typing import Any
 
 from .model import Finding, Frame, Severity
 
-# Outcomes, in the words of the public JSON schema.
-OUTCOMES = (
-    "ok",
-    "unsupported",
-    "load-failed",
-    "startup-failed",
-    "startup-timeout",
-    "running-failed",
-    "shutdown-failed",
-    "shutdown-timeout",
-    "protocol-error",
-    "crashed",
-    "interrupted",
-)
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -67,9 +67,6 @@ def _is_installed(path: str) -> bool:
     return f"{os.sep}site-packages{os.sep}" in path or f"{os.sep}dist-packages{os.sep}" in path
 
 
-DEFAULT_CLASSIFIER = CodeClassifier()
-
-
 def make_frame(
     filename: str,
     lineno: int,

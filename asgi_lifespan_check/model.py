@@ -14,7 +14,6 @@ Severity = Literal["error", "warning", "info"]
 PhaseName = Literal["import", "factory", "startup", "running", "shutdown"]
 PhaseStatus = Literal["ok", "failed", "timeout", "skipped", "interrupted"]
 
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 PHASE_ORDER: tuple[PhaseName, ...] = ("import", "factory", "startup", "running", "shutdown")
 
 
@@ -163,10 +162,6 @@ class Output:
     stderr: str = ""
     stdout_bytes: int = 0
     stderr_bytes: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not (self.stdout or self.stderr)
 
     def to_dict(self) -> dict[str, Any]:
         return {

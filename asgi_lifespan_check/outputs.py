@@ -1,6 +1,6 @@
 """Where the results go: which text is written to stdout, stderr and which files.
 
-Pure: `plan_writes` returns the writes and cli.py carries them out. The rules:
+Pure: `plan_writes` returns the writes and command.py carries them out. The rules:
 
 - the chosen format goes to stdout;
 - when stdout is machine-readable (json, junit, github), a short human summary goes to

@@ -210,11 +210,10 @@ def build(
     *,
     target: str,
     output: Output | None = None,
-    extra: Iterable[Finding] = (),
     ignore: Iterable[str] = (),
     strict: bool = False,
 ) -> Report:
-    """Fold a run's events (plus findings the supervisor added) into a report."""
+    """Fold a run's events into a report."""
     meta: dict[str, Any] = {}
     starts: dict[str, float] = {}
     ends: dict[str, tuple[float | None, str]] = {}
@@ -253,7 +252,6 @@ def build(
         elif kind == "done":
             finished = True
             done_t = event.get("t")
-    found.extend(extra)
 
     phases = []
     for name in sorted(order, key=_phase_rank):

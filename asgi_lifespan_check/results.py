@@ -12,7 +12,7 @@ and internal errors (70) concern the whole invocation and never come from one ta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +85,3 @@ class Results:
             ],
             "results": [r.to_dict() for r in self.reports],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Results:
-        if "results" in data:
-            return cls(tuple(Report.from_dict(r) for r in data["results"]))
-        return cls((Report.from_dict(data),))

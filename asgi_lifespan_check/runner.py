@@ -1,8 +1,8 @@
 """One check, in the current interpreter: load the app, drive it, look for leftovers.
 
-Used as is by `--no-isolate` and the Python API, and inside the child interpreter by
-`_child.py`, which adds a `fatal` hook: the way out when the watchdog must end the run
-while the main thread is stuck.
+Used as is by the Python API, and with a `fatal` hook by the child interpreter
+(`_child.py`) and by `--no-isolate`: the way out when the watchdog must end the run (or
+Ctrl+C must stop it) while the main thread is stuck.
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ class Runner:
         )
         self.driver: Driver | None = None
         self.runtime: Runtime | None = None
-        self._load_deadline_phase: str | None = None
         # What the app may change in a shared process, put back by finish(): an app that
         # empties sys.path or changes directory must not break the tool (or its caller).
         self._saved_path = list(sys.path)
@@ -269,7 +268,7 @@ class Runner:
             with contextlib.suppress(OSError):
                 os.chdir(self._saved_cwd)
 
-    # The watchdog's way out (isolated runs only) ----------------------------------------
+    # The way out when the main thread is stuck (with a `fatal` hook) -------------------
 
     def interrupt(self) -> None:
         """The user pressed Ctrl+C in the supervisor (called from the control thread)."""

@@ -211,13 +211,6 @@ def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: boo
     )
 
 
-def split_codes(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """--ignore LC206,LC402 --ignore LC401 → ("LC206", "LC402", "LC401")."""
-    return tuple(
-        part.strip().upper() for value in values for part in value.split(",") if part.strip()
-    )
-
-
 def writable(*outputs: tuple[str, str | None]) -> None:
     """Check before any check runs that each output file can be written, and that no
     file is asked for twice (a late failure would hide the verdict behind exit 2)."""

@@ -160,10 +160,6 @@ class Watchdog:
         with self._lock:
             return [e for e in self.episodes if e.phase == phase]
 
-    def blocked_now(self) -> BlockEpisode | None:
-        with self._lock:
-            return self._current
-
     def main_stack(self) -> tuple[Frame, ...]:
         frame = sys._current_frames().get(self.main_ident)
         return below_tool(stack_of(frame, self.classifier))

@@ -58,13 +58,16 @@ def test_human_stdout_keeps_stderr_quiet(tmp_path: Path) -> None:
     assert json.loads(json_file.read_text())["passed"] is True
 
 
-def test_unwritable_output_file_exits_2(tmp_path: Path) -> None:
-    """An output file that cannot be written is reported in one line with exit 2."""
+def test_unwritable_output_file_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    """An output file that cannot be written is reported in one line with exit 2, before
+    the check runs (so no verdict is hidden behind a late failure)."""
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     run = run_cli([*ARGS, "-f", "text", "--json", str(blocker / "x.json"), "gate_ok:app"])
     assert run.rc == 2
-    assert "cannot write the JSON report to" in run.stderr
+    assert "--json" in run.stderr
+    assert "cannot be written" in run.stderr
+    assert run.stdout == ""  # no report: nothing ran
     assert "Traceback" not in run.stderr
 
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Finding, Frame, Phase
+from ..model import Finding, Frame
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -123,10 +123,6 @@ def headline(finding: Finding) -> str:
 def rest_of_message(finding: Finding) -> list[str]:
     lines = finding.message.strip().splitlines()[1:]
     return [literal(line) for line in lines]
-
-
-def phase_rows(phases: Sequence[Phase]) -> list[Phase]:
-    return list(phases)
 
 
 def summary_counts(errors: int, warnings: int) -> str:

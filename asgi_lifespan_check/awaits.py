@@ -135,20 +135,32 @@ def _pending_in_locals(frame: FrameType | None) -> object | None:
 
 def _describe_future(fut: Any) -> str:
     name = type(fut).__qualname__
-    if name == "_GatheringFuture":
-        return "asyncio.gather"
-    wrapped = getattr(fut, "_asgi_lifespan_check_label", None)
-    return str(wrapped) if wrapped else name
+    return "asyncio.gather" if name == "_GatheringFuture" else name
 
 
-def walk(obj: object, classifier: CodeClassifier, task: Any = None) -> AwaitChain:
-    """Follow the await chain that starts at `obj` (a coroutine, task or future)."""
+@dataclass
+class RawChain:
+    """An await chain as the interpreter holds it (see follow())."""
+
+    frames: list[FrameType]  # outermost first, this tool's frames included
+    waiting_on: str | None  # what the innermost await waits on, when known
+    children: list[Any]  # pending children of a gather at the end of the chain
+    tasks: set[int]  # ids of the asyncio tasks the chain passed through
+
+
+def follow(obj: object, task: Any = None) -> RawChain:
+    """Follow the await chain that starts at `obj` (a coroutine, task or future).
+
+    Shared by the hang report (walk(), which turns frames into Frames) and the profiler's
+    sampler (which keeps code objects and line numbers, cheaply, every few ms).
+    """
     aio = _asyncio()
-    frames: list[Frame] = []
+    frames: list[FrameType] = []
     last_frame: FrameType | None = None
-    branches: list[AwaitChain] = []
+    children: list[Any] = []
     waiting_on: str | None = None
     seen: set[int] = set()
+    tasks: set[int] = set()
     while obj is not None and id(obj) not in seen and len(seen) < _MAX_DEPTH:
         seen.add(id(obj))
         frame: FrameType | None = None
@@ -165,10 +177,10 @@ def walk(obj: object, classifier: CodeClassifier, task: Any = None) -> AwaitChai
             if obj.done():
                 break
             task = obj
+            tasks.add(id(obj))
             nxt = obj.get_coro()
         elif aio is not None and isinstance(obj, aio.Future):
-            children = getattr(obj, "_children", None) or ()
-            branches = [walk(c, classifier) for c in children if not c.done()]
+            children = [c for c in getattr(obj, "_children", None) or () if not c.done()]
             waiting_on = _describe_future(obj)
         else:
             # A C future iterator, a trio trap, or some other opaque awaitable.
@@ -179,11 +191,20 @@ def walk(obj: object, classifier: CodeClassifier, task: Any = None) -> AwaitChai
             if nxt is None:
                 waiting_on = type(obj).__qualname__
         if frame is not None:
-            if not is_tool_file(frame.f_code.co_filename):
-                frames.append(from_frame(frame, classifier))
+            frames.append(frame)
             last_frame = frame
         obj = nxt
-    return AwaitChain(frames=tuple(frames), waiting_on=waiting_on, branches=tuple(branches))
+    return RawChain(frames, waiting_on, children, tasks)
+
+
+def walk(obj: object, classifier: CodeClassifier, task: Any = None) -> AwaitChain:
+    """The await chain that starts at `obj`, as Frames, gathered children as branches."""
+    raw = follow(obj, task)
+    frames = tuple(
+        from_frame(f, classifier) for f in raw.frames if not is_tool_file(f.f_code.co_filename)
+    )
+    branches = tuple(walk(child, classifier) for child in raw.children)
+    return AwaitChain(frames=frames, waiting_on=raw.waiting_on, branches=branches)
 
 
 def coroutine_name(coro: object) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 # The hang report's rules for opaque awaitables, reused as they are: the walk below only
 # differs from awaits.walk() in keeping raw code objects (no linecache, no path checks).
-from ..awaits import _AGEN_AWAITABLES, _agen_awaited_from, _describe_future, _pending_in_locals
+from ..awaits import follow
 from ..events import Event
 from ..frames import CodeClassifier, is_tool_file
 
@@ -38,7 +38,6 @@ SWITCH_INTERVAL_S = 0.001
 # Phases whose time is attributed (the hold in between is idle by design).
 WINDOWS = ("startup", "shutdown")
 _OWN_PREFIX = "lifespan-check-"
-_MAX_DEPTH = 256
 _MAX_BRANCH_DEPTH = 3
 # Where an idle loop waits: asyncio's selector, trio's I/O managers.
 _IDLE = {
@@ -291,50 +290,15 @@ class Sampler:
                 branches.append(["thread", name, self._table.stack(pairs), None])
 
     def _chain(self, obj: object) -> tuple[tuple[Pair, ...], str | None, list[Any], set[int]]:
-        """The await chain from `obj` (see awaits.walk): frames, what the leaf waits on,
-        pending gathered children, and the tasks passed through."""
-        aio = sys.modules.get("asyncio")
-        pairs: list[Pair] = []
-        last_frame: types.FrameType | None = None
-        children: list[Any] = []
-        waiting: str | None = None
-        task: Any = None
-        seen: set[int] = set()
-        tasks: set[int] = set()
-        while obj is not None and id(obj) not in seen and len(seen) < _MAX_DEPTH:
-            seen.add(id(obj))
-            frame: types.FrameType | None = None
-            nxt: object | None = None
-            if isinstance(obj, types.CoroutineType):
-                frame, nxt = obj.cr_frame, obj.cr_await
-            elif isinstance(obj, types.GeneratorType):
-                frame, nxt = obj.gi_frame, obj.gi_yieldfrom
-            elif isinstance(obj, types.AsyncGeneratorType):
-                frame, nxt = obj.ag_frame, obj.ag_await
-            elif type(obj).__name__ in _AGEN_AWAITABLES:
-                nxt = _agen_awaited_from(last_frame)
-            elif aio is not None and isinstance(obj, aio.Task):
-                if obj.done():
-                    break
-                task = obj
-                tasks.add(id(obj))
-                nxt = obj.get_coro()
-            elif aio is not None and isinstance(obj, aio.Future):
-                children = [c for c in getattr(obj, "_children", None) or () if not c.done()]
-                waiting = _describe_future(obj)
-            else:
-                nxt = _pending_in_locals(last_frame)
-                if nxt is None and task is not None:
-                    waiter = getattr(task, "_fut_waiter", None)
-                    nxt = waiter if waiter is not None and id(waiter) not in seen else None
-                if nxt is None:
-                    waiting = type(obj).__qualname__
-            if frame is not None:
-                if not self._is_tool(frame.f_code.co_filename):
-                    pairs.append((frame.f_code, frame.f_lineno or 0))
-                last_frame = frame
-            obj = nxt
-        return tuple(pairs), waiting, children, tasks
+        """The await chain from `obj` (awaits.follow): frames as (code, line) pairs, what
+        the leaf waits on, pending gathered children, and the tasks passed through."""
+        raw = follow(obj)
+        pairs = tuple(
+            (f.f_code, f.f_lineno or 0)
+            for f in raw.frames
+            if not self._is_tool(f.f_code.co_filename)
+        )
+        return pairs, raw.waiting_on, raw.children, raw.tasks
 
 
 def _busy_clock(native_id: int, ident: int) -> Callable[[], float] | None:

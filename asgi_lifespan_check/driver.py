@@ -27,7 +27,7 @@ from .frames import (
     clip,
     describe_exception,
     innermost_user,
-    leaf_exceptions,
+    is_cancellation,
     parse_traceback_text,
     stack_of,
 )
@@ -191,7 +191,7 @@ class Driver:
             self.entry_trace.start()
             await self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
-            cancelled = self._cancel_requested and _is_cancellation(exc)
+            cancelled = self._cancel_requested and is_cancellation(exc)
             self._end = _AppEnd(time.perf_counter(), None if cancelled else exc, cancelled)
         else:
             self._end = _AppEnd(time.perf_counter(), None, False)
@@ -802,12 +802,6 @@ def _forensics_details(forensics: dict[str, Any]) -> dict[str, Any]:
     out["pending_tasks"] = [t.to_dict() for t in tasks]
     out["threads"] = [t.to_dict() for t in threads]
     return out
-
-
-def _is_cancellation(exc: BaseException) -> bool:
-    """A cancellation, or a group made only of them (as task groups raise)."""
-    leaves = list(leaf_exceptions(exc))
-    return bool(leaves) and all(type(e).__name__ in ("CancelledError", "Cancelled") for e in leaves)
 
 
 _TRACEBACK_HEADER = "Traceback (most recent call last)"

@@ -163,6 +163,13 @@ def safe_str(value: object) -> str:
         return f"<unprintable {type(value).__name__} object>"
 
 
+def is_cancellation(exc: BaseException) -> bool:
+    """A cancellation (asyncio's or trio's), or a group made only of them, as task groups
+    raise when they are cancelled."""
+    leaves = list(leaf_exceptions(exc))
+    return bool(leaves) and all(type(e).__name__ in ("CancelledError", "Cancelled") for e in leaves)
+
+
 def exception_name(exc: BaseException) -> str:
     cls = type(exc)
     if cls.__module__ in ("builtins", "__main__"):

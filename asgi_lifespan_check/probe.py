@@ -208,7 +208,7 @@ async def _send_one(
     recorder: Recorder,
 ) -> None:
     from . import findings
-    from .frames import describe_exception
+    from .frames import describe_exception, is_cancellation
 
     exchange = _Exchange(runtime)
     finished = runtime.signal()
@@ -238,7 +238,7 @@ async def _send_one(
     location = None
     stack: tuple[Any, ...] = ()
     details: dict[str, Any] = {"request": request, "status": exchange.status, "body": body}
-    cancelled_by_us = timed_out and raised and _is_cancellation(raised[0])
+    cancelled_by_us = timed_out and raised and is_cancellation(raised[0])
     if raised and not cancelled_by_us:
         info = describe_exception(raised[0], classifier)
         error = f"raised {info.summary}"
@@ -289,7 +289,3 @@ async def _send_one(
             else None,
         )
     )
-
-
-def _is_cancellation(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("CancelledError", "Cancelled")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,11 @@ def test_survivor_scan_sees_a_process_that_carries_the_marker(run_token: str) ->
         env=clean_env({"LC_TEST_RUN": run_token}),
     )
     try:
+        # Popen returns once exec has closed its error pipe, which the kernel does before
+        # it writes the new environment: poll (bounded) rather than read once.
+        deadline = time.monotonic() + 5.0
+        while not processes_with_env(run_token) and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert processes_with_env(run_token) == [proc.pid]
     finally:
         proc.kill()

@@ -18,7 +18,7 @@ from typing import Any
 from . import findings
 from .errors import UsageError
 from .gate_model import BaselineComparison, BaselineDelta
-from .model import Finding, Severity
+from .model import Finding, Severity, duration
 from .report import Report
 
 SCHEMA = "lifespan-check-baseline/1"
@@ -116,14 +116,10 @@ def _finding(
     return findings.make(
         "LC505",
         phase=delta.name,
-        message=f"{measured} took {_ms(delta.current_s)} against {_ms(delta.baseline_s)} in "
-        f"the baseline{change_text}, beyond the tolerance of {tolerance_pct:g} % and the "
-        f"floor of {_ms(floor_s)}",
+        message=f"{measured} took {duration(delta.current_s)} against "
+        f"{duration(delta.baseline_s)} in the baseline{change_text}, beyond the tolerance "
+        f"of {tolerance_pct:g} % and the floor of {duration(floor_s)}",
         severity=severity,
         details=delta.to_dict() | {"tolerance_pct": tolerance_pct, "floor_s": floor_s},
         hint="find what made it slower, or save a new baseline with --save-baseline",
     )
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from . import findings
-from .model import Finding, Severity
+from .model import Finding, Severity, duration
 
 CODES = {"import": "LC501", "startup": "LC502", "shutdown": "LC503", "total": "LC504"}
 
@@ -52,16 +52,11 @@ def check(figures: Mapping[str, float], budgets: Budgets, runs: int = 1) -> list
             findings.make(
                 CODES[name],
                 phase=None if name == "total" else name,
-                message=f"{measured} took {_s(figure)}, over its budget of {_s(limit)} by "
-                f"{_s(over)}{percent}",
+                message=f"{measured} took {duration(figure)}, over its budget of "
+                f"{duration(limit)} by {duration(over)}{percent}",
                 severity=budgets.severity,
                 details={"figure_s": figure, "budget_s": limit, "over_s": over, "runs": runs},
                 hint=f"make the {name} faster, or raise the budget (--max-{name})",
             )
         )
     return out
-
-
-def _s(seconds: float) -> str:
-    """Seconds for a message: milliseconds below 10 s, as the report shows them."""
-    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.2f} s"

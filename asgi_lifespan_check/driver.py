@@ -31,7 +31,7 @@ from .frames import (
     parse_traceback_text,
     stack_of,
 )
-from .model import Finding, Frame, Message
+from .model import Finding, Frame, Message, duration
 from .options import DriveOptions
 from .runtime import Handle, Runtime, Signal
 from .state import TrackedScope, TrackedState
@@ -640,10 +640,10 @@ class Driver:
         if end is not None:
             took = end.t - started
             if end.cancelled_by_us:
-                return f"It was cancelled; the cancellation was honoured in {_ms(took)}."
+                return f"It was cancelled; the cancellation was honoured in {duration(took)}."
             exc = end.exc
             name = type(exc).__name__ if exc is not None else "returning"
-            return f"It was cancelled and ended by {name} in {_ms(took)}."
+            return f"It was cancelled and ended by {name} in {duration(took)}."
         return (
             f"It was cancelled, but ignored the cancellation for {self.options.cancel_grace:g} s "
             "and was left running."
@@ -817,11 +817,6 @@ def traceback_summary(text: str) -> str:
         if _EXCEPTION_LINE.match(line) and not line.startswith(_TRACEBACK_HEADER):
             return line
     return text.strip().splitlines()[-1].strip() if text.strip() else ""
-
-
-def _ms(seconds: float) -> str:
-    ms = seconds * 1000
-    return "<1 ms" if ms < 1 else f"{ms:.0f} ms"
 
 
 def _emulation(server: str | None) -> Any:

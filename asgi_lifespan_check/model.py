@@ -179,3 +179,14 @@ class Output:
             stdout_bytes=int(data.get("stdout_bytes", 0)),
             stderr_bytes=int(data.get("stderr_bytes", 0)),
         )
+
+
+def duration(seconds: float | None) -> str:
+    """Whole milliseconds, '<1 ms' below that, seconds from 10 s on (PERFORMANCE.md)."""
+    if seconds is None:
+        return "-"
+    if seconds < 0.001:
+        return "<1 ms"
+    if seconds < 10:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.1f} s"

@@ -20,17 +20,6 @@ def literal(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def duration(seconds: float | None) -> str:
-    """Whole milliseconds, '<1 ms' below that, seconds from 10 s on (PERFORMANCE.md)."""
-    if seconds is None:
-        return "-"
-    if seconds < 0.001:
-        return "<1 ms"
-    if seconds < 10:
-        return f"{seconds * 1000:.0f} ms"
-    return f"{seconds:.1f} s"
-
-
 def short_path(path: str, cwd: str | None = None) -> str:
     """A path for display, made inert (a traceback the app sent can name any "file")."""
     return literal(_relative(path, cwd))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..model import duration
 from ..report import Report
 from ..results import Results
-from ._common import duration, literal
+from ._common import literal
 
 
 def runs_line(report: Report) -> str | None:

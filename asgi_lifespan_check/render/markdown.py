@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..model import duration
 from ..report import Report
 from ..results import Results
-from ._common import duration, headline, literal, short_path
+from ._common import headline, literal, short_path
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 

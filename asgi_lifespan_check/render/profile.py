@@ -5,9 +5,10 @@ Shared by `text.py` and `terminal.py` (which only adds colour), so both say the 
 
 from __future__ import annotations
 
+from ..model import duration
 from ..profiling.model import FunctionCost, ImportNode, Imports, Profile
 from ..report import Report
-from ._common import duration, literal, short_path
+from ._common import literal, short_path
 from .timeline import Line, waterfall
 
 _NAME = 20

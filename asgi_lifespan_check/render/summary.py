@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import duration
 from ..results import Results
-from ._common import duration, headline, literal, short_path, summary_counts
+from ._common import headline, literal, short_path, summary_counts
 
 
 def render(results: Results, **_: Any) -> str:

@@ -18,13 +18,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..model import Finding, Phase
+from ..model import Finding, Phase, duration
 from ..report import Report
 from ..results import Results
 from ..servers import SERVERS
 from ._common import (
     display_stack,
-    duration,
     headline,
     literal,
     output_tail,

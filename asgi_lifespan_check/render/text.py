@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Finding
+from ..model import Finding, duration
 from ..report import Report
 from ..results import Results
 from ..servers import SERVER_LABELS, SERVERS
 from ._common import (
     display_stack,
-    duration,
     headline,
     literal,
     output_tail,

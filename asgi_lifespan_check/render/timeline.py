@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import Phase
+from ..model import Phase, duration
 from ..profiling.model import FanOut, Profile, Span
-from ._common import duration, literal
+from ._common import literal
 
 Segment = tuple[str, str]
 Line = list[Segment]

@@ -677,6 +677,28 @@ How to fix: stop and join the threads named, and keep atexit hooks short.
 """,
         ),
         _code(
+            "LC409",
+            "warning",
+            "Processes left running after shutdown",
+            None,
+            EXIT_FAILED,
+            """
+Child processes the app started during the lifespan (subprocess, multiprocessing,
+os.fork) were still running after lifespan.shutdown.complete. The finding gives each
+process's pid and command line and, in the default isolated run, the line that started
+it. Processes that had exited but were not yet waited for are not counted, nor are the
+helper processes multiprocessing keeps for itself. Linux only: the children are read
+from /proc.
+
+Why it matters: when the server exits, these processes are orphaned and keep running,
+holding ports, files, GPU memory or database connections, and a restarted server starts
+a second copy beside them.
+
+How to fix: keep a handle on each process you start and stop it during shutdown:
+terminate() (or send it your own stop message), then wait() or join() it.
+""",
+        ),
+        _code(
             "LC501",
             "error",
             "Import over budget",

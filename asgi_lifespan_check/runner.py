@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from . import findings
+from . import findings, processes
 from .awaits import TaskInfo, ThreadInfo, thread_infos, thread_names
 from .driver import Driver, DriveResult
 from .events import Recorder
@@ -71,6 +71,8 @@ class Runner:
         # empties sys.path or changes directory must not break the tool (or its caller).
         self._saved_path = list(sys.path)
         self._mounts: Any = None  # diagnose.before_run's watch on mounted lifespans (LC403)
+        self._processes_before: dict[int, bytes] = {}
+        self._spawns: processes.SpawnLog | None = None
         self._saved_cwd = _cwd()
 
     # Loading ----------------------------------------------------------------------------
@@ -183,7 +185,7 @@ class Runner:
             self._stop_sampler(sampler)
         deadline = time.monotonic() + _THREAD_SETTLE_S
         while result.shutdown_complete and time.monotonic() < deadline:
-            if not _new_threads(threads_before):
+            if not _new_threads(threads_before) and not self._leaked_processes():
                 break
             await runtime.sleep(0.01)
         self._conclude(loaded, driver, result, threads_before, 0.0)
@@ -204,6 +206,10 @@ class Runner:
         self._mounts = diagnose.before_run(loaded, self.classifier)
         if not self.watchdog.started:
             self.watchdog.start()
+        if self.isolated and self._spawns is None:
+            self._spawns = processes.SpawnLog(self.classifier)
+            self._spawns.install()
+        self._processes_before = processes.running_children()
         return driver, {t.ident for t in threading.enumerate()}
 
     def _sampler(self, driver: Driver) -> Any:
@@ -253,6 +259,16 @@ class Runner:
         if alive:
             infos = thread_infos(self.classifier, only=alive)
             self.recorder.finding(_leaked_threads(infos, self.recorder))
+        # A process stopped at shutdown may take a moment to exit after its signal.
+        left = self._leaked_processes()
+        while left and time.monotonic() < deadline:
+            time.sleep(0.01)
+            left = self._leaked_processes()
+        if left:
+            self.recorder.finding(_leaked_processes(left, self.recorder))
+
+    def _leaked_processes(self) -> list[processes.ProcessInfo]:
+        return processes.leaked(self._processes_before, self._spawns)
 
     def finish(self) -> None:
         self.watchdog.stop()
@@ -421,6 +437,22 @@ def _leaked_threads(threads: list[ThreadInfo], recorder: Recorder) -> Finding:
         stack=first.stack,
         details={"threads": [t.to_dict() for t in threads]},
         hint="signal these threads to stop during shutdown and join them",
+    )
+
+
+def _leaked_processes(left: list[processes.ProcessInfo], recorder: Recorder) -> Finding:
+    more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+    first = left[0]
+    return findings.make(
+        "LC409",
+        phase="shutdown",
+        t_s=recorder.rel(time.perf_counter()),
+        message=f"{len(left)} process(es) started during the lifespan are still running "
+        "after shutdown: " + "; ".join(p.describe() for p in left[:5]) + more,
+        location=first.location,
+        stack=first.stack,
+        details={"processes": [p.to_dict() for p in left]},
+        hint="stop the processes you start during shutdown: terminate them, then wait",
     )
 
 

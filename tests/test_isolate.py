@@ -196,3 +196,69 @@ def test_blocks_on_either_side_of_a_phase_change_are_two_findings() -> None:
     assert_points_at(blocks["startup"], "blocks_twice", "startup")
     assert_points_at(blocks["shutdown"], "blocks_twice", "shutdown")
     assert blocks["startup"]["details"]["blocked_s"] < 0.7
+
+
+# Child processes left running (LC409) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("app", "tag", "command"),
+    [
+        pytest.param("leaves_subprocess", "popen", "time.sleep(60)", id="subprocess"),
+        pytest.param("leaves_shell", "shell", "sleep 60", id="shell"),
+        pytest.param("leaves_forked_worker", "forked", "multiprocessing 'forked'", id="fork"),
+    ],
+)
+def test_process_left_running_after_shutdown_is_lc409(
+    app: str, tag: str, command: str, run_token: str
+) -> None:
+    """A process started in startup and not stopped is LC409: its pid, its command line
+    and the line that started it. The check still passes (a warning), and the process
+    does not outlive it."""
+    run = run_app(f"leak_process:{app}", token=run_token)
+    assert run.rc == 0, run.report
+    finding = run.finding("LC409")
+    assert finding["severity"] == "warning"
+    assert finding["phase"] == "shutdown"
+    [process] = finding["details"]["processes"]
+    assert command in (process["worker"] or process["command"])
+    assert f"pid {process['pid']}" in finding["message"]
+    assert_points_at(finding, "leak_process", tag)
+    assert survivors(run_token) == []
+
+
+def test_spawned_multiprocessing_worker_left_running_is_lc409_by_name(run_token: str) -> None:
+    """multiprocessing's spawn start method raises no audit event, so the line that started
+    the worker is unknown; the worker's name is given instead."""
+    run = run_app("leak_process:leaves_worker", token=run_token)
+    assert run.rc == 0
+    finding = run.finding("LC409")
+    assert "multiprocessing 'indexer'" in finding["message"]
+    assert "spawn_main" in finding["details"]["processes"][0]["command"]
+    assert survivors(run_token) == []
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        pytest.param("stops_subprocess", id="terminated-and-waited"),
+        pytest.param("kills_without_wait", id="killed-not-reaped"),
+        pytest.param("joins_worker", id="multiprocessing-joined"),
+    ],
+)
+def test_process_stopped_at_shutdown_is_not_lc409(app: str) -> None:
+    """A process stopped at shutdown is no finding, even one killed but not yet reaped,
+    and multiprocessing's own helper processes are not counted."""
+    run = run_app(f"leak_process:{app}")
+    assert run.rc == 0
+    assert run.codes == []
+
+
+def test_process_left_running_is_found_in_process_too() -> None:
+    """--no-isolate finds the process as well, without the line that started it (no audit
+    hook is added to a process the tool does not own)."""
+    run = run_app("leak_process:leaves_subprocess", "--no-isolate")
+    assert run.rc == 0
+    finding = run.finding("LC409")
+    assert "time.sleep(60)" in finding["details"]["processes"][0]["command"]
+    assert finding["details"]["processes"][0]["started_at"] is None

@@ -1,0 +1,189 @@
+"""Child processes the app started during its lifespan and left running (LC409).
+
+A worker process the app spawns at startup and does not stop at shutdown outlives a real
+server: it is orphaned when the server exits and keeps its ports, files and memory. The
+process's children are read from /proc, so this is Linux-only (elsewhere nothing is
+found). In the isolated child an audit hook also records where each process was started;
+in a shared process we add no hook, since an audit hook can never be removed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .frames import CodeClassifier, below_tool, clip, innermost_user, safe_str, stack_of
+from .model import Frame
+
+# Helpers multiprocessing starts for itself and keeps until the interpreter exits.
+_MULTIPROCESSING_HELPERS = (
+    b"multiprocessing.resource_tracker",
+    b"multiprocessing.forkserver",
+    b"multiprocessing.semaphore_tracker",
+)
+_SPAWN_EVENTS = frozenset(
+    {"subprocess.Popen", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"}
+)
+_MAX_SPAWNS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessInfo:
+    """A running child process: its pid, its command line and what we know of its origin.
+
+    `stack` is where it was started, when an audit event told us (isolated runs; not
+    multiprocessing's spawn start method, which raises none); `worker` names a
+    multiprocessing Process.
+    """
+
+    pid: int
+    command: str
+    stack: tuple[Frame, ...] = ()
+    worker: str | None = None
+
+    @property
+    def location(self) -> Frame | None:
+        return innermost_user(self.stack)
+
+    def describe(self) -> str:
+        what = self.worker or clip(self.command, 120)
+        where = innermost_user(self.stack)
+        at = f", started at {where.where} in {where.function}()" if where else ""
+        return f"pid {self.pid} ({what}){at}"
+
+    def to_dict(self) -> dict[str, Any]:
+        where = innermost_user(self.stack)
+        return {
+            "pid": self.pid,
+            "command": self.command,
+            "worker": self.worker,
+            "started_at": where.to_dict() if where else None,
+        }
+
+
+def running_children() -> dict[int, bytes]:
+    """Our live (not zombie) child processes, pid to raw command line."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    found: dict[int, bytes] = {}
+    for pid in _child_pids():
+        command = _running_command(pid)
+        if command is not None and not any(h in command for h in _MULTIPROCESSING_HELPERS):
+            found[pid] = command
+    return found
+
+
+def _child_pids() -> set[int]:
+    pids: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/children", "rb") as children:
+                pids.update(int(pid) for pid in children.read().split())
+        except OSError:
+            continue  # the thread ended, or the kernel lacks the file
+    return pids
+
+
+def _running_command(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+        if state in (b"Z", b"X"):
+            return None  # exited, not yet waited for: nothing is running
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except (OSError, IndexError):
+        return None
+
+
+class SpawnLog:
+    """Where the app started processes, from the interpreter's audit events."""
+
+    def __init__(self, classifier: CodeClassifier) -> None:
+        self.classifier = classifier
+        self._spawns: list[tuple[bytes | None, tuple[Frame, ...]]] = []
+
+    def install(self) -> None:
+        sys.addaudithook(self._hook)
+
+    def _hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if event not in _SPAWN_EVENTS or len(self._spawns) >= _MAX_SPAWNS:
+            return
+        stack = below_tool(stack_of(sys._getframe(1), self.classifier))
+        self._spawns.append((_argv_of(event, args), stack))
+
+    def origin(self, command: bytes) -> tuple[Frame, ...]:
+        """The stack of the spawn that most likely started `command`.
+
+        An exact argv match first; then one argv inside the other (a shell's `-c` line
+        that the shell replaced by its last command); then a fork of this interpreter.
+        """
+        own = _words(b"".join(os.fsencode(a) + b"\0" for a in sys.orig_argv))
+        running = _words(command)
+        spawns = [
+            (_words(argv) if argv is not None else None, stack) for argv, stack in self._spawns
+        ]
+        for matches in (
+            lambda argv: argv == running,
+            lambda argv: bool(argv) and (argv in running or running in argv),
+            lambda argv: argv is None and running == own,
+        ):
+            for argv, stack in reversed(spawns):
+                if matches(argv):
+                    return stack
+        return ()
+
+
+def _argv_of(event: str, args: tuple[Any, ...]) -> bytes | None:
+    """The command line a spawn event will run, as /proc shows it; None for a fork."""
+    if event == "subprocess.Popen":
+        argv = args[1]
+        argv = [argv] if isinstance(argv, (str, bytes, os.PathLike)) else list(argv)
+    elif event in ("os.posix_spawn", "os.spawn"):
+        argv = list(args[-2] if event == "os.spawn" else args[1])
+    else:
+        return None
+    try:
+        return b"".join(os.fsencode(a) + b"\0" for a in argv)
+    except TypeError:
+        return b""
+
+
+def leaked(before: dict[int, bytes], log: SpawnLog | None) -> list[ProcessInfo]:
+    """Children running now that were not running at `before`."""
+    workers = _multiprocessing_workers()
+    found = []
+    for pid, command in sorted(running_children().items()):
+        if pid in before:
+            continue
+        info = ProcessInfo(
+            pid=pid,
+            command=clip(_printable(command), 512),
+            stack=log.origin(command) if log is not None else (),
+        )
+        if pid in workers:
+            info = replace(info, worker=f"multiprocessing {safe_str(workers[pid].name)!r}")
+        found.append(info)
+    return found
+
+
+def _multiprocessing_workers() -> dict[int, Any]:
+    """The app's multiprocessing Process objects by pid (if it uses multiprocessing)."""
+    module = sys.modules.get("multiprocessing.process")
+    children = getattr(module, "_children", None) or ()
+    return {p.pid: p for p in list(children) if getattr(p, "pid", None)}
+
+
+def _words(command: bytes) -> bytes:
+    """A NUL-separated command line as one space-separated line."""
+    return command.replace(b"\0", b" ").strip()
+
+
+def _printable(command: bytes) -> str:
+    return os.fsdecode(_words(command))

@@ -86,7 +86,10 @@ def run_checks(given: dict[str, Any], early: Any = None) -> int:
     except KeyboardInterrupt:
         notice("stopped by a second Ctrl+C")
         return 130
-    if plan.save_baseline:
+    if plan.updates_its_baseline and results.exit_code != 0:
+        # Saving a failed run over the baseline it failed against would pass the next one.
+        notice(f"{plan.save_baseline} was not updated: the check failed against it")
+    elif plan.save_baseline:
         try:
             _save_baseline(results, plan.save_baseline)
         except UsageError as exc:

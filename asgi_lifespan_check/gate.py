@@ -12,6 +12,7 @@ new run; twice kills them all. Runs that never started are reported as interrupt
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -35,6 +36,14 @@ Notice = Callable[[str], None]
 Early = list[tuple[dict[str, Any], "Spawned"]]
 
 
+def _baseline_entries(plan: GatePlan) -> baselines.Entries | None:
+    if not plan.baseline:
+        return None
+    if plan.updates_its_baseline and not os.path.exists(plan.baseline):
+        return {}  # the first "compare, then update" run: nothing to compare with yet
+    return baselines.read(plan.baseline)
+
+
 def run(
     plan: GatePlan,
     *,
@@ -43,7 +52,7 @@ def run(
     deadline_exit: Callable[[Report], None] | None = None,
 ) -> Results:
     """Run the plan and return one judged report per target, in the order given."""
-    entries = baselines.read(plan.baseline) if plan.baseline else None
+    entries = _baseline_entries(plan)
     pool = early if early is not None else []  # adopted children are taken out of it
     if not plan.isolate:
         (target,) = plan.targets

@@ -79,6 +79,13 @@ class GatePlan:
     outputs: Outputs = field(default_factory=Outputs)
     config: str | None = None
 
+    @property
+    def updates_its_baseline(self) -> bool:
+        """--baseline and --save-baseline name one file: compare with it, then update it."""
+        if self.baseline is None or self.save_baseline is None:
+            return False
+        return os.path.abspath(self.baseline) == os.path.abspath(self.save_baseline)
+
 
 def read_config(cwd: str, config_file: str | None = None, no_config: bool = False) -> Config | None:
     """The configuration in force: --config FILE, none with --no-config, else discovered."""

@@ -113,6 +113,26 @@ def test_saving_keeps_other_targets(tmp_path: Path) -> None:
     assert set(targets) == {"other:app", "gate_ok:app"}
 
 
+def test_one_file_to_compare_and_update_starts_itself(tmp_path: Path) -> None:
+    """`--baseline F --save-baseline F` on a first run, with F not there yet, compares with
+    nothing and writes F; the next run compares with what the first one saved, and F is
+    only updated by a run that passed."""
+    saved = tmp_path / "baseline.json"
+    args = [*BASE, "--baseline", str(saved), "--save-baseline", str(saved), "gate_slow:app"]
+    first = invoke(args, env={"LC_STARTUP_SLEEP": "0.05"})
+    assert first.rc == 0, first.stderr
+    assert first.json()["baseline"]["found"] is False
+    assert "gate_slow:app" in json.loads(saved.read_text())["targets"]
+
+    saved_first = saved.read_text()
+    slower = invoke(args, env={"LC_STARTUP_SLEEP": "0.4"})
+    assert slower.rc == 1
+    assert finding(slower.json(), "LC505")["phase"] == "startup"
+    # A failed run does not become the new baseline: the regression fails again next time.
+    assert saved.read_text() == saved_first
+    assert f"{saved} was not updated: the check failed against it" in slower.stderr
+
+
 def test_regression_follows_budget_severity(tmp_path: Path) -> None:
     """With --budget-severity warning, LC505 is a warning and the check passes."""
     saved = tmp_path / "baseline.json"

@@ -106,7 +106,21 @@ def main() -> None:
 def _main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["explain"]:
-        argv = ["--explain", *argv[1:]] if len(argv) > 1 else ["--explain", "all"]
+        from .explain import main as explain
+
+        code = explain(argv[1:])
+    else:
+        code = _check(argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105 -- contextlib is not otherwise needed in this module
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    # Interpreter teardown would cost the user ~20% of the run for nothing.
+    os._exit(code)
+
+
+def _check(argv: list[str]) -> int:
     given = parse(argv)  # None: typer parses (help, errors, anything unusual)
     early = _speculate(argv, given)
     from . import _orphans
@@ -123,13 +137,7 @@ def _main() -> None:
         code = run(argv, early=early)
     if subreaper:
         _orphans.kill_orphans()
-    for stream in (sys.stdout, sys.stderr):
-        try:  # noqa: SIM105 -- contextlib is not otherwise needed in this module
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    # Interpreter teardown would cost the user ~20% of the run for nothing.
-    os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from . import findings
 from ._version import __version__
 from .command import guarded, notice
 
@@ -470,7 +469,9 @@ def main(
     ] = False,
 ) -> None:
     if explain is not None:
-        raise typer.Exit(_explain(explain))
+        from .explain import main as explain_codes
+
+        raise typer.Exit(explain_codes([explain]))
     from .command import run_checks
 
     raise typer.Exit(run_checks(given_parameters(ctx), (ctx.obj or {}).get("early")))
@@ -492,26 +493,6 @@ def given_parameters(ctx: typer.Context) -> dict[str, Any]:
         else:
             given[name] = raw
     return given
-
-
-def _explain(code: str) -> int:
-    if code.lower() == "all":
-        for known in findings.CATALOGUE.values():
-            typer.echo(f"{known.code}  {known.severity:<7}  {known.title}")
-        typer.echo("\nRun 'lifespan-check explain CODE' for the full explanation of one code.")
-        return 0
-    entry = findings.lookup(code)
-    if entry is None:
-        codes = ", ".join(findings.CATALOGUE)
-        typer.echo(f"lifespan-check: unknown finding code {code!r}; known codes: {codes}", err=True)
-        return 2
-    typer.echo(f"{entry.code} · {entry.title} · default severity: {entry.severity}")
-    if entry.outcome:
-        outcome = entry.outcome.replace("<phase>-timeout", "startup-timeout or shutdown-timeout")
-        typer.echo(f"When it is the first error: outcome {outcome}, exit code {entry.exit_code}.")
-    typer.echo("")
-    typer.echo(entry.explanation)
-    return 0
 
 
 def run(argv: list[str], early: Any = None) -> int:

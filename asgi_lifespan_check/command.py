@@ -199,8 +199,13 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
     for write in writes:
         if write.to in ("stdout", "stderr"):
             stream = sys.stdout if write.to == "stdout" else sys.stderr
-            stream.write(write.text)
-            stream.flush()
+            try:
+                stream.write(write.text)
+                stream.flush()
+            except BrokenPipeError:
+                # The reader has gone (`| head`): the files are still written, and the
+                # verdict still goes out as the exit code.
+                _discard(stream)
             continue
         try:
             directory = os.path.dirname(os.path.abspath(write.to))
@@ -211,6 +216,14 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
             notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
             failed = 2
     return failed
+
+
+def _discard(stream: Any) -> None:
+    """Send what is left in `stream`'s buffer, and anything after it, nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 def _save_baseline(results: Any, path: str) -> None:

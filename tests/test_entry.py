@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import APPS, Run, marker, phase, run_cli
+from tests.helpers import APPS, BIN, Run, marker, phase, run_cli
 
 OK = "ok:app"
 RAISES = "startup_raises:app"
@@ -53,6 +54,95 @@ def test_explain_without_a_code_lists_the_codes() -> None:
     assert run.rc == 0
     assert "LC101" in run.stdout
     assert "LC602" in run.stdout
+
+
+def test_explain_takes_several_codes_in_any_case() -> None:
+    """`explain lc101 LC203` explains both, in the order asked."""
+    run = run_cli(["explain", "lc101", "LC203"], json_output=False)
+    assert run.rc == 0
+    assert run.stdout.index("LC101 · ") < run.stdout.index("LC203 · ")
+
+
+def test_explain_as_json_is_one_document_of_the_codes_asked() -> None:
+    """`explain -f json LC103` prints a JSON array with the code's fields, for tooling."""
+    run = run_cli(["explain", "-f", "json", "LC103"], json_output=False)
+    assert run.rc == 0
+    [entry] = json.loads(run.stdout)
+    assert entry["code"] == "LC103"
+    assert entry["severity"] == "error"
+    assert entry["outcome"] == "startup-timeout"
+    assert entry["exit_code"] == 4
+    assert "How to fix" in entry["explanation"]
+    every = json.loads(run_cli(["explain", "--format=json"], json_output=False).stdout)
+    assert len(every) == len({e["code"] for e in every}) > 40
+
+
+def test_explain_help_describes_the_subcommand() -> None:
+    """`explain --help` is the subcommand's help, not an unknown code."""
+    run = run_cli(["explain", "--help"], json_output=False)
+    assert run.rc == 0
+    assert run.stdout.startswith("Usage: lifespan-check explain [CODE...]")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["LC999"], "unknown finding code 'LC999'; known codes: LC002", id="code"),
+        pytest.param(["-x"], "explain has no option '-x'", id="option"),
+        pytest.param(["-f", "yaml"], "--format takes text or json, not 'yaml'", id="format"),
+    ],
+)
+def test_bad_explain_arguments_are_usage_errors(args: list[str], message: str) -> None:
+    """A bad code or option is one line on stderr and exit 2."""
+    run = run_cli(["explain", *args], json_output=False)
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert message in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_explain_piped_into_a_reader_that_is_gone_is_quiet() -> None:
+    """`explain | true`: the reader exits before the command writes (it needs tens of ms
+    to start), so the write meets a closed pipe: no traceback, exit 0."""
+    proc = subprocess.run(
+        f"'{BIN}' explain all | true; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        executable="/bin/bash",
+    )
+    assert proc.stderr == ""
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_report_piped_into_a_reader_that_is_gone_keeps_the_verdict(
+    fmt: str, isolation: str, tmp_path: Path
+) -> None:
+    """`lifespan-check ... | true`: stdout is closed before the report is written. The exit
+    code is still the check's verdict, files are still written, and nothing is printed
+    about the pipe (it is no error of the tool)."""
+    saved = tmp_path / "report.json"
+    command = (
+        f"'{BIN}' {isolation} --app-dir '{APPS}' -f {fmt} --json '{saved}' {RAISES} | true; "
+        "exit ${PIPESTATUS[0]}"
+    )
+    proc = subprocess.run(
+        command,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        executable="/bin/bash",
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads(saved.read_text())["outcome"] == "startup-failed"
 
 
 def test_version_through_the_entry_point() -> None:

@@ -120,6 +120,11 @@ class Config:
     def directory(self) -> str:
         return os.path.dirname(self.path)
 
+    @property
+    def shown(self) -> str:
+        """The file's path as errors show it (relative below the working directory)."""
+        return _shown(self.path)
+
     def get(self, key: str, target: str | None = None) -> Any:
         """The value for `key`: the target's override first, then the top level, or None."""
         if target is not None:

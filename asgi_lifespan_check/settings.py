@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from . import config as configuration
 from .budgets import Budgets
@@ -142,6 +142,13 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
     )
 
 
+def _bad(key: str, cli: dict[str, Any], config: Config | None, problem: str) -> NoReturn:
+    """A bad file or directory setting, named where it was set: option or config file."""
+    if key in cli or config is None:
+        raise UsageError(f"--{key} {problem}")
+    raise ConfigError(f"{config.shown}: [tool.lifespan-check] {key}: {problem}")
+
+
 def _target_plan(
     target: str, cli: dict[str, Any], config: Config | None, get: Any, from_config: bool
 ) -> TargetPlan:
@@ -152,18 +159,23 @@ def _target_plan(
         parse_target(target)
     except TargetError as exc:
         if from_config and config is not None:
-            raise ConfigError(f"{config.path}: [tool.lifespan-check] targets: {exc}") from None
+            raise ConfigError(f"{config.shown}: [tool.lifespan-check] targets: {exc}") from None
         raise
     load = LoadOptions(**configuration.load_plan(target, cli, config))
     if load.env_file is not None and not os.path.isfile(load.env_file):
-        raise UsageError(f"--env-file {load.env_file!r} does not exist or is not a file")
+        _bad("env-file", cli, config, f"{load.env_file!r} does not exist or is not a file")
     if load.app_dir is not None and not os.path.isdir(load.app_dir):
-        raise UsageError(f"--app-dir {load.app_dir!r} is not a directory")
+        _bad("app-dir", cli, config, f"{load.app_dir!r} is not a directory")
     probes = tuple(get("probe", target))
-    for probe in probes:
-        parse_probe(probe)
     statuses = tuple(get("probe-status", target))
-    parse_statuses(statuses)
+    try:
+        for probe in probes:
+            parse_probe(probe)
+        parse_statuses(statuses)
+    except UsageError as exc:
+        if config is not None and not {"probe", "probe-status"} & set(cli):
+            raise ConfigError(f"{config.shown}: [tool.lifespan-check] {exc}") from None
+        raise
     backend = str(get("backend", target))
     lifespan = str(get("lifespan", target))
     if backend not in BACKENDS or lifespan not in LIFESPAN_MODES:  # pragma: no cover
@@ -207,7 +219,7 @@ def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: boo
     if not unknown:
         return
     where = (
-        f"{config.path}: [tool.lifespan-check] ignore"
+        f"{config.shown}: [tool.lifespan-check] ignore"
         if from_config and config is not None
         else "--ignore"
     )

@@ -107,6 +107,11 @@ BAD_CONFIGS = [
         ["unknown key 'jobs'", "only be set at the top level"],
     ),
     ("overrides = 3", ["overrides must be a table of tables"]),
+    # Values of the right type that name something unusable: still the file and the key.
+    ("app-dir = 'nowhere'", ["app-dir: ", "nowhere' is not a directory"]),
+    ("env-file = 'missing.env'", ["env-file: ", "missing.env' does not exist"]),
+    ("probe = ['FETCH /x']", ["probe 'FETCH /x'", "not an HTTP method"]),
+    ("probe-status = ['abc']", ["probe status 'abc'"]),
     ("format = [", ["not valid TOML"]),
 ]
 
@@ -121,7 +126,8 @@ def test_bad_config_is_a_usage_error_naming_key_and_file(
     run = run_cli([], cwd=tmp_path)
     assert run.rc == 2, run.stderr
     assert run.stdout == ""
-    assert "pyproject.toml" in run.stderr
+    assert "pyproject.toml: " in run.stderr
+    assert "--" not in run.stderr  # named as set in the file, not as an option
     for fragment in expected:
         assert fragment in run.stderr, run.stderr
     assert "Traceback" not in run.stderr

@@ -101,11 +101,9 @@ def test_bad_explain_arguments_are_usage_errors(args: list[str], message: str) -
     assert len(run.stderr.strip().splitlines()) == 1
 
 
-def test_explain_piped_into_a_reader_that_is_gone_is_quiet() -> None:
-    """`explain | true`: the reader exits before the command writes (it needs tens of ms
-    to start), so the write meets a closed pipe: no traceback, exit 0."""
-    proc = subprocess.run(
-        f"'{BIN}' explain all | true; exit ${{PIPESTATUS[0]}}",
+def _bash(command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command,
         shell=True,
         capture_output=True,
         text=True,
@@ -113,6 +111,12 @@ def test_explain_piped_into_a_reader_that_is_gone_is_quiet() -> None:
         check=False,
         executable="/bin/bash",
     )
+
+
+def test_explain_piped_into_a_reader_that_is_gone_is_quiet() -> None:
+    """`explain | true`: the reader exits before the command writes (it needs tens of ms
+    to start), so the write meets a closed pipe: no traceback, exit 0."""
+    proc = _bash(f"'{BIN}' explain all | true; exit ${{PIPESTATUS[0]}}")
     assert proc.stderr == ""
     assert proc.returncode == 0
 
@@ -130,15 +134,7 @@ def test_report_piped_into_a_reader_that_is_gone_keeps_the_verdict(
         f"'{BIN}' {isolation} --app-dir '{APPS}' -f {fmt} --json '{saved}' {RAISES} | true; "
         "exit ${PIPESTATUS[0]}"
     )
-    proc = subprocess.run(
-        command,
-        shell=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        executable="/bin/bash",
-    )
+    proc = _bash(command)
     assert proc.returncode == 1, proc.stderr
     assert "internal error" not in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -112,6 +112,8 @@ class Driver:
         self._answers: dict[str, _Sent] = {}
         self._receive_stacks: dict[str, tuple[Frame, ...]] = {}
         self._violation: _Violation | None = None
+        # lifespan.shutdown.failed sent while running: the lifespan died (Starlette's way).
+        self._failed_while_running: _Sent | None = None
         self._end: _AppEnd | None = None
         self._cancel_requested = False
         self._interrupt_requested = False
@@ -171,7 +173,17 @@ class Driver:
         if not self._listening:
             return
         stack = tuple(stack_of(sys._getframe(1), self.classifier, stop=self._app_code))
-        if isinstance(verdict, protocol.Violation):
+        if _reports_death(verdict, raw_type):
+            if self._failed_while_running is None:
+                failure = message.get("message")
+                self._failed_while_running = _Sent(
+                    raw_type,
+                    t,
+                    clip(failure) if isinstance(failure, str) else None,
+                    stack,
+                    sys.exc_info()[1],
+                )
+        elif isinstance(verdict, protocol.Violation):
             if self._violation is None:
                 self._violation = _Violation(
                     verdict.code, verdict.message, t, stack, verdict.problem
@@ -353,7 +365,7 @@ class Driver:
         if running:
             start = self._enter("running", None)
             until = start + hold
-            while time.perf_counter() < until and self._end is None:
+            while self._still_running() and time.perf_counter() < until:
                 await self._wait_change(until)
                 if self._interrupt_requested:
                     await self._interrupted("running")
@@ -361,14 +373,13 @@ class Driver:
                 if self._violation is not None:
                     await self._protocol_error("running")
                     return False
-        if self.options.probes and self._end is None and self._violation is None:
+        if self.options.probes and self._still_running() and self._violation is None:
             await self._probe()
         if self._violation is not None:
             await self._protocol_error("running")
             return False
-        if self._end is not None:
-            self._ended_while_running(self._end)
-            self._skip("shutdown")
+        if not self._still_running():
+            await self._died_while_running()
             return False
         if running:
             self.recorder.phase_end("running", time.perf_counter(), "ok")
@@ -380,13 +391,23 @@ class Driver:
         state = self.state if self.options.with_state else None
         await send_all(self.app, state, self.options, self.runtime, self.classifier, self.recorder)
 
-    def _ended_while_running(self, end: _AppEnd) -> None:
-        if not self._running_entered:
-            # No --hold: the running phase was only the instant between the two events,
-            # but that is where the lifespan ended, so the report shows it.
-            done = self._answers[protocol.STARTUP_COMPLETE]
-            self.recorder.phase_start("running", done.t, None)
-        self.recorder.phase_end("running", end.t, "failed")
+    def _still_running(self) -> bool:
+        return self._end is None and self._failed_while_running is None
+
+    async def _died_while_running(self) -> None:
+        """The lifespan ended, or said it failed, before lifespan.shutdown: LC109."""
+        failed = self._failed_while_running
+        if failed is not None and self._end is None:
+            await self._wait_for_end(self.options.exit_grace)
+            if self._end is None:
+                await self._cancel()
+        if failed is not None:
+            self._running_failed(failed.t)
+            self._emit_failed_message("LC109", "running", failed)
+            return
+        end = self._end
+        assert end is not None
+        self._running_failed(end.t)
         if end.exc is not None:
             info = describe_exception(end.exc, self.classifier)
             message = (
@@ -412,6 +433,15 @@ class Driver:
                 hint="keep awaiting receive() until lifespan.shutdown arrives",
             )
 
+    def _running_failed(self, t: float) -> None:
+        if not self._running_entered:
+            # No --hold: the running phase was only the instant between the two events,
+            # but that is where the lifespan ended, so the report shows it.
+            done = self._answers[protocol.STARTUP_COMPLETE]
+            self.recorder.phase_start("running", done.t, None)
+        self.recorder.phase_end("running", t, "failed")
+        self._skip("shutdown")
+
     async def _shutdown(self) -> None:
         self._enter("shutdown", self.options.shutdown_timeout)
         deadline = self._phase_deadline
@@ -436,12 +466,15 @@ class Driver:
                 self._emit_failed_message("LC202", "shutdown", failed)
                 self.recorder.phase_end("shutdown", failed.t, "failed")
                 return
+            if self._failed_while_running is not None or (
+                self._end is not None
+                and protocol.SHUTDOWN not in self.protocol.received
+                and not self._late(self._end.t, deadline)
+            ):
+                await self._died_while_running()
+                return
             if self._end is not None and not self._late(self._end.t, deadline):
                 end = self._end
-                if protocol.SHUTDOWN not in self.protocol.received:
-                    self._ended_while_running(end)
-                    self.recorder.phase_end("shutdown", None, "skipped")
-                    return
                 if end.exc is not None:
                     info = describe_exception(end.exc, self.classifier)
                     self._finding(
@@ -513,10 +546,17 @@ class Driver:
             parsed = parse_traceback_text(text, self.classifier)
             if innermost_user(parsed) is not None:
                 stack = tuple(parsed)
-        kind = f"lifespan.{phase}.failed"
-        message = (
-            f"the app sent {kind}: {summary}" if summary else f"the app sent {kind} with no message"
-        )
+        if code == "LC109":
+            # Starlette and FastAPI report a lifespan that dies while serving this way.
+            message = (
+                "the lifespan failed after startup completed and before lifespan.shutdown"
+                + (f": {summary}" if summary else "")
+                + f"\n(the app reported it by sending {sent.type} early)"
+            )
+        elif summary:
+            message = f"the app sent {sent.type}: {summary}"
+        else:
+            message = f"the app sent {sent.type} with no message"
         if exc_info is not None and exc_info.summary not in summary:
             message += f"\n(while handling {exc_info.summary})"
         details: dict[str, Any] = {"failed_message": clip(text)}
@@ -790,6 +830,15 @@ class Driver:
                 )
             )
         return out
+
+
+def _reports_death(verdict: protocol.Accepted | protocol.Violation, kind: str) -> bool:
+    """lifespan.shutdown.failed before lifespan.shutdown: the lifespan died while running."""
+    return (
+        isinstance(verdict, protocol.Violation)
+        and verdict.problem == "early"
+        and kind == protocol.SHUTDOWN_FAILED
+    )
 
 
 def _forensics_details(forensics: dict[str, Any]) -> dict[str, Any]:

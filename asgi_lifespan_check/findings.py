@@ -319,7 +319,10 @@ non-http scopes (a middleware, a dispatcher) and make it forward lifespan to the
             EXIT_FAILED,
             """
 The lifespan coroutine returned or raised after lifespan.startup.complete and before it
-received lifespan.shutdown.
+received lifespan.shutdown. Starlette and FastAPI report such a death by sending
+lifespan.shutdown.failed (with the traceback) before any lifespan.shutdown: that is this
+finding too, at the line that raised, not a protocol mistake. The usual cause is a task
+group in the lifespan whose background task crashed, which cancels the lifespan body.
 
 Why it matters: every server keeps serving, and uvicorn and granian then skip your
 shutdown code. Whatever the lifespan was keeping alive (a consumer, a connection pool

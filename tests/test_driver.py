@@ -212,6 +212,38 @@ def test_lifespan_dying_while_held_is_lc109_at_the_users_line() -> None:
     assert phase(run.report, "shutdown")["status"] == "skipped"
 
 
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_framework_lifespan_dying_while_serving_is_lc109_not_a_protocol_error(
+    isolation: str,
+) -> None:
+    """Starlette reports a lifespan that dies while serving by sending
+    lifespan.shutdown.failed before any lifespan.shutdown: that is the app dying (LC109,
+    with the exception and the user's line), not a protocol mistake of the user's."""
+    run = check("fw_fastapi_dies_while_serving:app", "--hold", "1", isolation)
+    assert_verdict(run, "running-failed", 1)
+    assert run.codes == ["LC109"]
+    finding = run.finding("LC109")
+    assert finding["phase"] == "running"
+    assert "ConnectionResetError: broker closed the connection" in finding["message"]
+    assert "lifespan.shutdown.failed" in finding["message"]
+    assert_points_at(finding, "fw_fastapi_dies_while_serving", "die")
+    assert phase(run.report, "running")["status"] == "failed"
+    assert phase(run.report, "shutdown")["status"] == "skipped"
+    assert [row["behaviour"] for row in run.report["server_outlook"]] == ["dies-while-running"]
+
+
+def test_failure_reported_while_running_is_lc109_and_the_app_is_stopped() -> None:
+    """An app that sends lifespan.shutdown.failed while it runs and carries on waiting has
+    still declared its lifespan failed: LC109 with its message, and it is cancelled."""
+    run = check("reports_failure_while_running:app", "--hold", "1")
+    assert_verdict(run, "running-failed", 1)
+    assert run.codes == ["LC109"]
+    finding = run.finding("LC109")
+    assert "lost the database" in finding["message"]
+    assert_points_at(finding, "reports_failure_while_running", "send")
+    assert phase(run.report, "shutdown")["status"] == "skipped"
+
+
 def test_lifespan_returning_after_startup_is_lc109_without_hold() -> None:
     """A lifespan that returns right after startup.complete is LC109 even without --hold."""
     run = check("returns_after_startup:app")

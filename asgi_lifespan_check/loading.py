@@ -17,7 +17,7 @@ from typing import Any
 
 from . import findings
 from .errors import EnvFileError
-from .frames import CodeClassifier, describe_exception
+from .frames import CodeClassifier, clip, describe_exception, safe_str
 from .model import Finding
 from .targets import Target
 
@@ -297,6 +297,27 @@ def call_factory(factory: object, target: Target, classifier: CodeClassifier) ->
 
 def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
     """Detect the interface of `obj` and adapt it to ASGI 3; LC005 (LC006) if it is none."""
+    try:
+        return _classify(obj, target, factory)
+    except LoadFailure:
+        raise
+    except Exception as exc:
+        # Looking at the object ran its own code (a lazy proxy's __getattr__) and that
+        # raised: judge it by its class alone.
+        if inspect.iscoroutinefunction(getattr(type(obj), "__call__", None)):  # noqa: B004
+            return LoadedApp(obj, "asgi3", _type_name(obj), obj)
+        raise LoadFailure(
+            findings.make(
+                "LC006" if factory else "LC005",
+                phase="factory" if factory else "import",
+                message=f"{target} could not be inspected: looking at its attributes raised "
+                f"{type(exc).__name__}: {clip(safe_str(exc))}",
+                details={"type": _type_name(obj)},
+            )
+        ) from None
+
+
+def _classify(obj: Any, target: Target, factory: bool) -> LoadedApp:
     code = "LC006" if factory else "LC005"
     phase = "factory" if factory else "import"
     what = f"the factory {target}() returned" if factory else f"{target} is"

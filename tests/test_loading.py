@@ -128,6 +128,7 @@ def test_dotted_attribute_is_followed() -> None:
         pytest.param("lifespan", "context manager function", id="lifespan-function"),
         pytest.param("Database", "instances are not even callable", id="plain-class"),
         pytest.param("create_app", "pass --factory", id="factory-without-flag"),
+        pytest.param("unknowable", "RuntimeError: no backend for", id="getattr-raises"),
     ],
 )
 def test_object_that_is_not_an_asgi_app_is_lc005(attr: str, fragment: str) -> None:
@@ -182,6 +183,7 @@ def test_factory_call_is_timed_as_its_own_phase() -> None:
         pytest.param("LegacyApp", "asgi2", id="asgi2-class"),
         pytest.param("legacy_function", "asgi2", id="asgi2-function"),
         pytest.param("asgi3_instance", "asgi3", id="asgi3-instance"),
+        pytest.param("lazy_proxy", "asgi3", id="getattr-raises"),
     ],
 )
 def test_interface_is_detected_and_the_app_is_driven(attr: str, interface: str) -> None:

@@ -31,3 +31,13 @@ class Asgi3App:
 
 
 asgi3_instance = Asgi3App()
+
+
+class LazyProxy(Asgi3App):
+    """An ASGI 3 app whose __getattr__ raises for unknown names, as lazy settings do."""
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"settings are not configured yet: {name}")
+
+
+lazy_proxy = LazyProxy()

@@ -29,3 +29,16 @@ class Database:
 
 def create_app():
     return Starlette()
+
+
+class _Unknowable:
+    """A sync callable whose every other attribute lookup raises (a proxy to nothing)."""
+
+    def __call__(self, *args):
+        return None
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"no backend for {name}")
+
+
+unknowable = _Unknowable()

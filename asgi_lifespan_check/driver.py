@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from . import findings, protocol
@@ -719,6 +720,24 @@ class Driver:
         )
         if phase != "shutdown":
             self._skip("shutdown")
+
+    def loop_stopped(self, caller: FrameType) -> None:
+        """The app called loop.stop() (the runtime carries on, a server would not)."""
+        stack = tuple(stack_of(caller, self.classifier, stop=self._app_code))
+        where = innermost_user(stack)
+        self._finding(
+            "LC111",
+            self._phase,
+            time.perf_counter(),
+            f"loop.stop() was called during {self._phase}"
+            + (f" by {where.function}() at {where.where}" if where else "")
+            + ": under a server, asyncio.run() then raises 'Event loop stopped before Future "
+            "completed' and the server exits",
+            location=where,
+            stack=stack,
+            hint="to stop the server, raise an exception or send lifespan.startup.failed; "
+            "never stop the loop you are running on",
+        )
 
     def stuck(self, phase: str, episode: BlockEpisode | None, stack: tuple[Frame, ...]) -> None:
         """The watchdog saw a deadline pass while the loop was blocked (watchdog thread)."""

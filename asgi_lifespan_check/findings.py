@@ -354,6 +354,25 @@ instead of interrupting.
 """,
         ),
         _code(
+            "LC111",
+            "error",
+            "The app stopped the event loop",
+            None,
+            EXIT_FAILED,
+            """
+The app called loop.stop() on the event loop its lifespan runs on. The check restarts the
+loop and runs on to the end, so the rest of the report is still complete; the finding
+points at the call.
+
+Why it matters: a server runs its event loop with asyncio.run(). When the app stops that
+loop, asyncio.run() raises RuntimeError('Event loop stopped before Future completed') and
+the server process exits, usually with a traceback that does not name your code.
+
+How to fix: never stop a loop you did not start. To abort startup, raise an exception
+(or send lifespan.startup.failed); to stop a background job, cancel its task.
+""",
+        ),
+        _code(
             "LC201",
             "error",
             "Shutdown raised an exception",

@@ -32,7 +32,7 @@ from .loading import (
 )
 from .model import Finding, Frame
 from .options import LoadOptions, RunOptions
-from .runtime import Runtime, make_runtime
+from .runtime import AsyncioRuntime, Runtime, make_runtime
 from .targets import Target, parse_target
 from .watch import BlockEpisode, Watchdog
 
@@ -162,6 +162,8 @@ class Runner:
         """Run startup, the optional hold, and shutdown; then look for leftovers."""
         runtime = make_runtime(options.backend, self.classifier)
         driver, threads_before = self._start_driving(loaded, options, runtime)
+        if isinstance(runtime, AsyncioRuntime):
+            runtime.on_app_stop = driver.loop_stopped
         sampler = self._sampler(driver) if options.profile else None
         try:
             result = runtime.run(driver.run)

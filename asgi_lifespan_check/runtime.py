@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from types import FrameType
 from typing import Any, Protocol, TypeVar
 
 from .awaits import AwaitChain, TaskInfo, asyncio_tasks, walk
@@ -77,6 +79,9 @@ class AsyncioRuntime:
         self._loop_factory = loop_factory or asyncio.new_event_loop
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main_task: asyncio.Task[Any] | None = None
+        # Told when the app calls loop.stop(), with the calling frame.
+        self.on_app_stop: Callable[[FrameType], None] | None = None
+        self._stopped_by_app = False
 
     def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         loop = self._loop_factory()
@@ -86,7 +91,16 @@ class AsyncioRuntime:
             asyncio.set_event_loop(loop)
             task: asyncio.Task[T] = loop.create_task(main(), name="lifespan-check-driver")
             self._main_task = task
-            return loop.run_until_complete(task)
+            self._watch_stop(loop)
+            while True:
+                try:
+                    return loop.run_until_complete(task)
+                except RuntimeError:
+                    if task.done() or not self._stopped_by_app:
+                        raise
+                    # The app stopped our loop; a server ends there, the check runs on
+                    # to report it and the rest.
+                    self._stopped_by_app = False
         finally:
             try:
                 _wind_down(loop)
@@ -94,6 +108,19 @@ class AsyncioRuntime:
                 asyncio.set_event_loop(None)
                 loop.close()
                 self.loop_thread = None
+
+    def _watch_stop(self, loop: asyncio.AbstractEventLoop) -> None:
+        stop = loop.stop
+
+        def watched_stop() -> None:
+            # run_until_complete() stops the loop itself once our task is done.
+            if self._main_task is not None and not self._main_task.done():
+                self._stopped_by_app = True
+                if self.on_app_stop is not None:
+                    self.on_app_stop(sys._getframe(1))
+            stop()
+
+        loop.stop = watched_stop  # type: ignore[method-assign]
 
     def spawn(self, fn: AppCoroutine, name: str) -> Handle:
         assert self._loop is not None

@@ -337,3 +337,17 @@ def test_enormous_texts_are_clipped_in_the_report(attr: str) -> None:
     assert len(run.stdout) < 200_000
     assert "more characters" in run.stdout
     assert "LC104" not in run.codes
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_app_stopping_the_event_loop_is_a_finding_not_an_internal_error(isolation: str) -> None:
+    """loop.stop() from the app ends a server's asyncio.run(); the check carries on to
+    the end and reports the call at the user's line (LC111), as an error."""
+    run = check("stops_the_loop:app", isolation)
+    assert run.rc == 1, run.stderr
+    assert run.report["passed"] is False
+    assert run.codes == ["LC111"]
+    finding = run.finding("LC111")
+    assert finding["phase"] == "startup"
+    assert_points_at(finding, "stops_the_loop", "stop")
+    assert phase(run.report, "shutdown")["status"] == "ok"

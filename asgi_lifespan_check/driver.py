@@ -122,6 +122,7 @@ class Driver:
         self._listening = True
         self._final_delivered = False
         self._receive_after_final = False
+        self._waiting_in_receive = False
         self._task: Handle | None = None
         self._beat_task: Handle | None = None
         self._phase = "startup"
@@ -144,7 +145,11 @@ class Driver:
             if self._final_delivered:
                 self._receive_after_final = True
             self._inbox_signal.clear()
-            await self.runtime.wait(self._inbox_signal, None)
+            self._waiting_in_receive = True
+            try:
+                await self.runtime.wait(self._inbox_signal, None)
+            finally:
+                self._waiting_in_receive = False
         kind = self._inbox.popleft()
         t = time.perf_counter()
         self._receive_stacks[kind] = tuple(
@@ -598,6 +603,7 @@ class Driver:
             self.options.startup_timeout if phase == "startup" else self.options.shutdown_timeout
         )
         episode = self._blocked_at(deadline)
+        waiting_in_receive = self._waiting_in_receive  # before cancelling ends the wait
         forensics = self._forensics()
         self.recorder.phase_end(phase, deadline, "timeout")
         cancelled = await self._cancel()
@@ -607,8 +613,19 @@ class Driver:
         chain = forensics["chain"]
         where = chain.location if chain is not None else None
         waiting = f"; it was waiting in {where.function}() at {where.where}" if where else ""
+        hint = None
         if self._receive_after_final:
             waiting += " (in receive(), after lifespan.shutdown: no further message will come)"
+        elif waiting_in_receive:
+            # The app believes it answered: its answer was lost between it and us.
+            waiting += (
+                f" (in receive(), waiting for the next message: lifespan.{phase} was never "
+                "answered, yet the app has moved on)"
+            )
+            hint = (
+                f"the app's lifespan.{phase}.complete never reached the server: look for a "
+                "middleware or send wrapper that drops lifespan.* messages, and forward them"
+            )
         code = "LC103" if phase == "startup" else "LC203"
         self._finding(
             code,
@@ -618,6 +635,7 @@ class Driver:
             location=where,
             stack=chain.all_frames() if chain else (),
             details=_forensics_details(forensics),
+            hint=hint,
         )
 
     def _blocked_finding(

@@ -351,3 +351,15 @@ def test_app_stopping_the_event_loop_is_a_finding_not_an_internal_error(isolatio
     assert finding["phase"] == "startup"
     assert_points_at(finding, "stops_the_loop", "stop")
     assert phase(run.report, "shutdown")["status"] == "ok"
+
+
+def test_startup_answer_lost_on_the_way_says_the_app_is_waiting_for_the_next_message() -> None:
+    """A send wrapper that drops lifespan.* messages: the app has answered and waits in
+    receive() for lifespan.shutdown. The hang says so, instead of sending the user
+    looking for a slow call."""
+    run = check("fw_middleware_drops_lifespan_answers:app", "--startup-timeout", "0.5")
+    assert_verdict(run, "startup-timeout", 4)
+    finding = run.finding("LC103")
+    assert "in receive(), waiting for the next message" in finding["message"]
+    assert "send wrapper" in finding["hint"]
+    assert_points_at(finding, "fw_middleware_drops_lifespan_answers", "wrap")

@@ -16,16 +16,17 @@ from .driver import Driver, DriveResult
 from .frames import CodeClassifier
 from .loading import LoadedApp
 from .model import Finding
+from .protocol import STARTUP
 from .state import state_findings
 
 
 def before_run(loaded: LoadedApp, classifier: CodeClassifier) -> structure.MountWatch:
-    """Watch the lifespans of mounted apps the lifespan scope will not reach (for LC403:
-    the app may run them itself); restore() it once the run is over."""
+    """Watch which lifespans inside the app run (LC403: a mounted app's may be run by the
+    parent; LC404: one the scope should reach may be cut off); restore() it after."""
     try:
         tree = structure.walk(loaded.original, classifier)
         if tree is not None:
-            return structure.watch_mounted_lifespans(tree)
+            return structure.watch_lifespans(tree)
     except Exception:
         pass  # an object graph we cannot read gives no structural findings
     return structure.MountWatch()
@@ -51,6 +52,17 @@ def after_run(
                 # Just after the LC106/LC107 it explains, so the verdict keeps its order.
                 t_refused = driver.recorder.rel(t) + 1e-6 if t is not None else now
                 out.extend(structure.refused_findings(tree, result.refusal, classifier, t_refused))
+            elif watch is not None and driver.started:
+                out.extend(
+                    structure.unreached_findings(
+                        tree,
+                        watch,
+                        driver.entry_trace.codes,
+                        driver.received_at(STARTUP),
+                        classifier,
+                        now,
+                    )
+                )
     except Exception:
         pass  # an object graph we cannot read gives no structural findings
     if loaded.interface == "asgi2":

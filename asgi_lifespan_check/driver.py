@@ -527,6 +527,15 @@ class Driver:
             await self._cancel()
         self.result.leftover_tasks = self.runtime.tasks(self._own_tasks())
 
+    @property
+    def started(self) -> bool:
+        """The app's lifespan.startup.complete was accepted."""
+        return protocol.STARTUP_COMPLETE in self.protocol.sent
+
+    def received_at(self, kind: str) -> tuple[Frame, ...]:
+        """The stack of the receive() call that got a message of type `kind`."""
+        return self._receive_stacks.get(kind, ())
+
     def _received_here(self, kind: str) -> dict[str, Any]:
         """Location arguments pointing at the receive() that got `kind` (never answered)."""
         stack = self._receive_stacks.get(kind, ())

@@ -606,6 +606,11 @@ asserts `scope["type"] == "http"`, or a path dispatcher that does not pass the l
 to the apps it dispatches to. The finding names the layer (class and file:line) that
 stopped the lifespan and the handlers that therefore never ran.
 
+The same holds when startup succeeded but a FastAPI/Starlette lifespan inside the app
+never ran (the check watches each one): a layer above answered lifespan.startup itself
+(a static-files or health-check wrapper with its own little lifespan loop), or a
+dispatcher passed the scope to one of its apps only.
+
 Why it matters: servers take this as "lifespan not supported". uvicorn (auto) logs one
 INFO line, hypercorn and granian a warning, and all of them serve requests without the
 startup code having run: the first request fails instead of the deploy.

@@ -546,10 +546,11 @@ def layer_location(node: Node, classifier: CodeClassifier) -> Frame | None:
 
 
 class MountWatch:
-    """Mounted apps' lifespans, watched during the run (see watch_mounted_lifespans)."""
+    """Routers' lifespans, watched during the run (see watch_lifespans)."""
 
     def __init__(self) -> None:
         self.entered: set[int] = set()  # ids of the routers whose lifespan was entered
+        self.watched: set[int] = set()
         self._swapped: list[tuple[object, object]] = []
 
     def restore(self) -> None:
@@ -560,9 +561,11 @@ class MountWatch:
         self._swapped.clear()
 
 
-def watch_mounted_lifespans(structure: Structure) -> MountWatch:
-    """Before the run: note when the lifespan of a mounted app the lifespan scope never
-    reaches is run all the same, by the parent's own lifespan (as LC403's hint says to).
+def watch_lifespans(structure: Structure) -> MountWatch:
+    """Before the run: note which Starlette-family apps with lifespan code have their
+    lifespan run. A mounted app's may be run by the parent's lifespan (as LC403's hint
+    says to); an app the lifespan scope should reach may be cut off by a layer that
+    answers the scope itself (LC404).
 
     The router's `lifespan_context` is replaced for the run by a pass-through that
     records the call; restore() puts it back.
@@ -570,11 +573,11 @@ def watch_mounted_lifespans(structure: Structure) -> MountWatch:
     watch = MountWatch()
     entered = watch.entered
     for node in structure.nodes():
-        if node.forwards is not NEVER or not node.reachable_handlers():
+        if not node.reachable_handlers():
             continue
         router = getattr(node.obj, "router", None)
         original = getattr(router, "lifespan_context", None)
-        if router is None or not callable(original):
+        if router is None or not callable(original) or id(router) in watch.watched:
             continue
 
         def recording(app: Any, _original: Any = original, _key: int = id(router)) -> Any:
@@ -586,6 +589,7 @@ def watch_mounted_lifespans(structure: Structure) -> MountWatch:
         except (AttributeError, TypeError):
             continue
         watch._swapped.append((router, original))
+        watch.watched.add(id(router))
     return watch
 
 
@@ -696,6 +700,75 @@ def refused_findings(
             },
         )
     ]
+
+
+def unreached_findings(
+    structure: Structure,
+    watch: MountWatch,
+    trace_codes: Iterable[CodeType],
+    received_at: tuple[Frame, ...],
+    classifier: CodeClassifier,
+    t_s: float | None,
+) -> list[Finding]:
+    """LC404 after a startup that succeeded: apps the lifespan scope should have reached
+    whose lifespan never ran, because a layer above answered the scope itself or passed
+    it to another app only."""
+    entered_codes = set(trace_codes)
+    by_culprit: dict[int, tuple[Node, list[tuple[Node, Handler]]]] = {}
+    for node in _reached(structure.root):
+        router = id(getattr(node.obj, "router", None))
+        if router not in watch.watched or router in watch.entered:
+            continue
+        chain = structure.root.chain_to(node)
+        culprit = next(
+            (n for n in reversed(chain[:-1]) if any(c in entered_codes for c in n.codes)),
+            chain[0],
+        )
+        by_culprit.setdefault(id(culprit), (culprit, []))[1].extend(node.reachable_handlers())
+    out = []
+    for culprit, missed in by_culprit.values():
+        # The culprit's line on the way to receive(): the call that answered the scope,
+        # or the one that passed it to another app.
+        own = [f for f in received_at if _runs(culprit, f)]
+        where = own[-1] if own else layer_location(culprit, classifier)
+        answered = bool(own) and received_at[-1] is own[-1]
+        at = f" ({os.path.basename(where.file)}:{where.line})" if where is not None else ""
+        did = (
+            "answered the lifespan scope itself"
+            if answered
+            else "passed the lifespan scope to another app only"
+        )
+        names = ", ".join(_label(n, h) for n, h in missed)
+        out.append(
+            findings.make(
+                "LC404",
+                phase="startup",
+                message=f"{culprit.type_name}{at} {did}, so the lifespan code below it "
+                f"never ran, though startup succeeded: {names}",
+                location=where,
+                t_s=t_s,
+                hint="pass the lifespan scope on to every app below "
+                "(`await self.app(scope, receive, send)`); a dispatcher over several apps "
+                "must run each app's lifespan before it answers startup",
+                details={
+                    "middleware": culprit.type_name,
+                    "handlers": [h.to_dict() for _, h in missed],
+                },
+            )
+        )
+    return out
+
+
+def _runs(node: Node, frame: Frame) -> bool:
+    return any(c.co_filename == frame.file and c.co_qualname == frame.function for c in node.codes)
+
+
+def _reached(node: Node) -> Iterator[Node]:
+    """The node and those below it that a lifespan reaching it is meant to reach."""
+    yield node
+    for child in node.children:
+        if child.forwards is not NEVER:
+            yield from _reached(child)
 
 
 def _label(node: Node, handler: Handler) -> str:

@@ -101,6 +101,33 @@ def test_dispatcher_dropping_lifespan_is_lc404_naming_children() -> None:
     assert_points_at(finding, "fw_dispatcher_drops_lifespan", "return")
 
 
+def test_middleware_answering_the_lifespan_itself_is_lc404() -> None:
+    """A middleware that answers startup and shutdown itself makes the run pass, but the
+    FastAPI lifespan below it never ran: LC404 names the layer at its receive() line."""
+    run = check("fw_middleware_answers_lifespan:app")
+    assert run.rc == 1
+    assert codes(run.report) == ["LC404"]
+    finding = run.finding("LC404")
+    assert "fw_middleware_answers_lifespan.ServeStatic" in finding["message"]
+    assert "answered the lifespan scope itself" in finding["message"]
+    assert "lifespan (lifespan)" in finding["message"]
+    assert_points_at(finding, "fw_middleware_answers_lifespan", "answers")
+    assert finding["details"]["handlers"][0]["location"]["line"] == marker(
+        "fw_middleware_answers_lifespan", "handler"
+    )
+
+
+def test_dispatcher_forwarding_the_lifespan_to_one_app_is_lc404_for_the_others() -> None:
+    """A dispatcher that passes the lifespan to one child only: the other child's lifespan
+    is named, not the one that ran."""
+    run = check("fw_dispatcher_forwards_to_one:app")
+    assert codes(run.report) == ["LC404"]
+    finding = run.finding("LC404")
+    assert "fw_dispatcher_forwards_to_one.PathDispatcher" in finding["message"]
+    assert "api_lifespan (lifespan, for '/api')" in finding["message"]
+    assert "site_lifespan" not in finding["message"]
+
+
 def test_wrapped_quart_asgi_app_is_lc404() -> None:
     """Quart's documented app.asgi_app wrapping, dropping the lifespan, is caught too."""
     run = check("fw_quart_wrapped_asgi_app:app")

@@ -188,15 +188,24 @@ class ExceptionInfo:
     stack: tuple[Frame, ...]
     location: Frame | None
     group_size: int = 1
+    others: tuple[str, ...] = ()  # the group's other exceptions, the first few
 
     @property
     def summary(self) -> str:
-        return f"{self.type}: {self.message}" if self.message else self.type
+        text = f"{self.type}: {self.message}" if self.message else self.type
+        if self.group_size > 1:
+            more = "; ".join(self.others)
+            rest = self.group_size - 1 - len(self.others)
+            if rest > 0:
+                more += f"; {rest} more"
+            text += f" (and, in the same exception group: {more})"
+        return text
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"exception": {"type": self.type, "message": self.message}}
         if self.group_size > 1:
             out["exception"]["group_size"] = self.group_size
+            out["exception"]["others"] = list(self.others)
         return out
 
 
@@ -210,16 +219,25 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
         # The SyntaxError's own position is the line to fix, not the import that compiled it.
         frame = make_frame(leaf.filename, leaf.lineno, "<module>", classifier)
         stack.append(frame)
-    message = clip(safe_str(leaf))
-    if isinstance(leaf, SystemExit):
-        message = f"exit status {leaf.code!r}" if leaf.code is not None else "exit status None"
     return ExceptionInfo(
         type=exception_name(leaf),
-        message=message,
+        message=_message(leaf),
         stack=tuple(stack),
         location=innermost_user(stack),
         group_size=len(leaves),
+        others=tuple(
+            f"{exception_name(e)}: {clip(_message(e), 200)}" for e in leaves[1:_GROUP_SHOWN]
+        ),
     )
+
+
+_GROUP_SHOWN = 4  # the first exception of a group and this many minus one of the others
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"exit status {exc.code!r}" if exc.code is not None else "exit status None"
+    return clip(safe_str(exc))
 
 
 def parse_traceback_text(text: str, classifier: CodeClassifier) -> list[Frame]:

@@ -99,6 +99,16 @@ def test_sys_exit_status_is_reported() -> None:
     assert "3" in check("startup_sys_exit:app").finding("LC101")["message"]
 
 
+def test_exception_group_names_every_exception_and_points_at_the_first() -> None:
+    """Two tasks of a task group fail: the finding names both, not only the first."""
+    run = check("raises_a_group:app")
+    finding = run.finding("LC101")
+    assert "ValueError: bad database url" in finding["message"]
+    assert "KeyError: 'cache'" in finding["message"]
+    assert finding["details"]["exception"]["group_size"] == 2
+    assert_points_at(finding, "raises_a_group", "first")
+
+
 def test_startup_exception_stack_goes_through_the_caller() -> None:
     """The LC101 stack holds both the raising line and the user's line that called it."""
     finding = check("startup_raises:app").finding("LC101")

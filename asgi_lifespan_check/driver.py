@@ -131,6 +131,8 @@ class Driver:
         self._finished = False
         self._app_code = self._run_app.__code__
         self.result = DriveResult()
+        # Where the app's lifespan function is defined, when the structure walk found one.
+        self.lifespan_definition: Frame | None = None
 
     @property
     def task(self) -> Handle | None:
@@ -825,6 +827,11 @@ class Driver:
         details: dict[str, Any] | None = None,
         hint: str | None = None,
     ) -> None:
+        if location is None and code in _LIFESPAN_FAILURES:
+            # A failure inside the framework's handling of the lifespan function (its
+            # contract broken): the function is the line to look at.
+            location = self.lifespan_definition
+            hint = hint or _contract_advice(message)
         finding: Finding = findings.make(
             code,
             phase=phase,
@@ -876,6 +883,33 @@ class Driver:
                 )
             )
         return out
+
+
+_LIFESPAN_FAILURES = frozenset({"LC101", "LC102", "LC109", "LC201", "LC202"})
+
+# Errors contextlib and the frameworks raise when a lifespan function breaks the
+# context-manager contract, and what to do about each.
+_CONTRACT_ADVICE = (
+    (
+        "does not support the asynchronous context manager protocol",
+        "the lifespan must be an async context manager: decorate the function with "
+        "@contextlib.asynccontextmanager and yield exactly once",
+    ),
+    (
+        "generator didn't stop",
+        "the lifespan yielded more than once: an @asynccontextmanager function must yield "
+        "exactly once (put startup before the yield, shutdown after it)",
+    ),
+    (
+        "generator didn't yield",
+        "the lifespan returned without yielding: an @asynccontextmanager function must "
+        "yield exactly once, after its startup code",
+    ),
+)
+
+
+def _contract_advice(message: str) -> str | None:
+    return next((advice for error, advice in _CONTRACT_ADVICE if error in message), None)
 
 
 def _reports_death(verdict: protocol.Accepted | protocol.Violation, kind: str) -> bool:

@@ -206,6 +206,7 @@ class Runner:
         from . import diagnose  # walks the app's structure (~1 ms) to watch mounted lifespans
 
         self._mounts = diagnose.before_run(loaded, self.classifier)
+        driver.lifespan_definition = self._mounts.lifespan_definition
         if not self.watchdog.started:
             self.watchdog.start()
         if self.isolated and self._spawns is None:

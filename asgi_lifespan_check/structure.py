@@ -551,6 +551,9 @@ class MountWatch:
     def __init__(self) -> None:
         self.entered: set[int] = set()  # ids of the routers whose lifespan was entered
         self.watched: set[int] = set()
+        # The app's own lifespan function: where a failure inside the framework's handling
+        # of it points, when its traceback holds no line of the user's.
+        self.lifespan_definition: Frame | None = None
         self._swapped: list[tuple[object, object]] = []
 
     def restore(self) -> None:
@@ -572,6 +575,14 @@ def watch_lifespans(structure: Structure) -> MountWatch:
     """
     watch = MountWatch()
     entered = watch.entered
+    watch.lifespan_definition = next(
+        (
+            h.location
+            for _, h in structure.root.reachable_handlers()
+            if h.kind == "lifespan" and h.location is not None
+        ),
+        None,
+    )
     for node in structure.nodes():
         if not node.reachable_handlers():
             continue

@@ -65,3 +65,25 @@ def test_framework_failure_headline_is_the_exception(module: str, named: str) ->
     assert named in headline
     assert "Traceback" not in headline
     assert "+---" not in headline
+
+
+@pytest.mark.parametrize(
+    ("module", "code", "advice"),
+    [
+        pytest.param(
+            "fw_lifespan_not_a_context_manager", "LC102", "asynccontextmanager", id="no-decorator"
+        ),
+        pytest.param("fw_lifespan_yields_twice", "LC202", "exactly once", id="yields-twice"),
+    ],
+)
+def test_broken_lifespan_contract_points_at_the_lifespan_with_advice(
+    module: str, code: str, advice: str
+) -> None:
+    """A lifespan that breaks the context-manager contract fails inside the framework, with
+    no line of the user's in the traceback: the finding points at the lifespan function
+    and says what the contract is."""
+    run = check(f"{module}:app")
+    assert run.rc == 1
+    finding = run.finding(code)
+    assert_points_at(finding, module, "handler")
+    assert advice in finding["hint"]

@@ -194,6 +194,7 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
         width=terminal_width(),
         token=secrets.token_hex(8),
         top=top,
+        encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
     )
     failed = 0
     for write in writes:

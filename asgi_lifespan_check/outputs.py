@@ -39,8 +39,10 @@ def plan_writes(
     width: int | None = None,
     token: str = "lifespan-check",
     top: int = 10,
+    encoding: str = "utf-8",
 ) -> list[Write]:
-    """Every write for these results, in the order they should happen."""
+    """Every write for these results, in the order they should happen; `encoding` is
+    stdout's."""
     writes = []
     if fmt in MACHINE_FORMATS:
         summary = render_results(results, "summary")
@@ -49,6 +51,10 @@ def plan_writes(
             summary = f"::stop-commands::{token}\n{summary}::{token}::\n"
         writes.append(Write("stderr", summary, "the summary"))
     text = render_results(results, fmt, width=width, top=top)
+    if fmt == "json" and not _encodable(text, encoding):
+        # stdout escapes what it cannot encode, and "\\xe9" would break the JSON: JSON's
+        # own escapes keep the same document valid in any encoding.
+        text = render_results(results, fmt, ascii_only=True)
     if text:  # a passing run in github format has nothing to annotate
         writes.append(Write("stdout", text if text.endswith("\n") else text + "\n"))
     if json_file:
@@ -60,3 +66,11 @@ def plan_writes(
             Write(step_summary, render_results(results, "markdown"), "the job summary", True)
         )
     return writes
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

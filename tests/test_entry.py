@@ -141,6 +141,26 @@ def test_report_piped_into_a_reader_that_is_gone_keeps_the_verdict(
     assert json.loads(saved.read_text())["outcome"] == "startup-failed"
 
 
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_a_closed_stdout_is_a_reader_that_has_gone(isolation: str, tmp_path: Path) -> None:
+    """`lifespan-check ... >&-`: as with a closed pipe, the exit code is the verdict, the
+    --json file is written, and nothing is printed about it."""
+    saved = tmp_path / "report.json"
+    proc = _bash(f"'{BIN}' {isolation} --app-dir '{APPS}' --json '{saved}' {RAISES} >&-")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert json.loads(saved.read_text())["outcome"] == "startup-failed"
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_a_closed_stderr_changes_nothing_on_stdout(isolation: str) -> None:
+    """`lifespan-check ... 2>&-`: the descriptor is not reused for our own pipes or files,
+    so the report on stdout and the exit code are those of a normal run."""
+    proc = _bash(f"'{BIN}' {isolation} --app-dir '{APPS}' -f json {OK} 2>&-")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["outcome"] == "ok"
+
+
 def test_version_through_the_entry_point() -> None:
     """`lifespan-check --version` prints the version and exits 0."""
     run = run_cli(["--version"], json_output=False)

@@ -125,3 +125,36 @@ def _strip_ansi(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"PYTHONIOENCODING": "ascii"}, id="PYTHONIOENCODING"),
+        pytest.param({"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}, id="C-locale"),
+    ],
+)
+def test_a_stdout_that_cannot_encode_the_report_gets_escapes(env: dict[str, str]) -> None:
+    """A non-UTF-8 stdout is no reason to crash a passing check: what it cannot encode
+    (the report's "·") is escaped, and the exit code is the verdict."""
+    run = run_cli([*ARGS, "-f", "text", "gate_ok:app"], env=env)
+    assert run.rc == 0, run.stderr
+    assert run.stderr == ""
+    assert "\\xb7" in run.stdout
+    assert run.stdout.rstrip().splitlines()[-1].startswith("PASSED")
+
+
+def test_json_on_an_ascii_stdout_stays_valid_and_complete() -> None:
+    """-f json on an ASCII stdout: the app's non-ASCII text becomes JSON escapes, so the
+    document parses to the same report a UTF-8 stdout gets; the child still captures the
+    app's own output."""
+    args = [*ARGS, "-f", "json", "gate_nasty:app"]
+    ascii_run = run_cli(args, env={"PYTHONIOENCODING": "ascii"})
+    utf8_run = run_cli(args, env={"PYTHONIOENCODING": "utf-8"})
+    assert ascii_run.rc == utf8_run.rc == 1
+    assert ascii_run.stdout.isascii()
+    document = ascii_run.json()
+    message = document["findings"][0]["message"]
+    assert "\U0001f600" in message
+    assert message == utf8_run.json()["findings"][0]["message"]
+    assert document["output"]["stdout"].startswith("stdout with ]]>")

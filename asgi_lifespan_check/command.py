@@ -74,8 +74,7 @@ def run_checks(given: dict[str, Any], early: Any = None) -> int:
         # In-process, a blocked main thread cannot return to us: report from here and go.
         from .results import Results
 
-        write_outputs(Results((report,)), plan, chosen, profile_top)
-        os._exit(report.exit_code)
+        os._exit(write_outputs(Results((report,)), plan, chosen, profile_top) or report.exit_code)
 
     from . import gate
 
@@ -180,9 +179,11 @@ def _export(report: Report, path: str, fmt: str) -> None:
 
 
 def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFAULT) -> int:
-    """Write the report where it goes; 2 when an output file cannot be written."""
+    """Write the report where it goes; 2 when an output file cannot be written, 74 when
+    stdout cannot."""
     import secrets
 
+    from .findings import EXIT_IO
     from .outputs import plan_writes
 
     writes = plan_writes(
@@ -207,6 +208,12 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
                 # The reader has gone (`| head`): the files are still written, and the
                 # verdict still goes out as the exit code.
                 _discard(stream)
+            except OSError as exc:
+                # A full disk or a failing device: no bug of ours, but the report is lost.
+                _discard(stream)
+                if write.to == "stdout":
+                    notice(f"cannot write the report to stdout: {exc.strerror or exc}")
+                    failed = failed or EXIT_IO
             continue
         try:
             directory = os.path.dirname(os.path.abspath(write.to))
@@ -215,7 +222,7 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
                 handle.write(write.text)
         except OSError as exc:
             notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
-            failed = 2
+            failed = failed or 2
     return failed
 
 

@@ -216,13 +216,18 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
                     failed = failed or EXIT_IO
             continue
         try:
-            directory = os.path.dirname(os.path.abspath(write.to))
-            os.makedirs(directory, exist_ok=True)
+            if not write.best_effort:
+                directory = os.path.dirname(os.path.abspath(write.to))
+                os.makedirs(directory, exist_ok=True)
             with open(write.to, "a" if write.append else "w", encoding="utf-8") as handle:
                 handle.write(write.text)
         except OSError as exc:
-            notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
-            failed = failed or 2
+            problem = f"cannot write {write.what} to {write.to!r}: {exc.strerror or exc}"
+            if write.best_effort:
+                notice(f"warning: {problem}")
+            else:
+                notice(f"error: {problem}")
+                failed = failed or 2
     return failed
 
 

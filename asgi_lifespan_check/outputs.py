@@ -6,7 +6,8 @@ Pure: `plan_writes` returns the writes and command.py carries them out. The rule
 - when stdout is machine-readable (json, junit, github), a short human summary goes to
   stderr, so a CI log still says what happened;
 - --json FILE and --junit-xml FILE get their payloads beside whatever stdout shows;
-- with --format github and $GITHUB_STEP_SUMMARY set, a Markdown summary is appended there.
+- with --format github and $GITHUB_STEP_SUMMARY set, a Markdown summary is appended there
+  (best effort: the runner creates that file, and a failure must not hide the verdict).
 """
 
 from __future__ import annotations
@@ -21,12 +22,17 @@ MACHINE_FORMATS = ("json", "junit", "github")
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """One piece of output: where it goes ("stdout", "stderr" or a file path) and what."""
+    """One piece of output: where it goes ("stdout", "stderr" or a file path) and what.
+
+    A `best_effort` write is an extra nobody asked for by name: its failure is a warning
+    that leaves the exit code alone, and no folder is created for it.
+    """
 
     to: str
     text: str
     what: str = "the report"
     append: bool = False
+    best_effort: bool = False
 
 
 def plan_writes(
@@ -63,7 +69,13 @@ def plan_writes(
         writes.append(Write(junit_file, render_results(results, "junit"), "the JUnit XML report"))
     if fmt == "github" and step_summary:
         writes.append(
-            Write(step_summary, render_results(results, "markdown"), "the job summary", True)
+            Write(
+                step_summary,
+                render_results(results, "markdown"),
+                "the job summary",
+                append=True,
+                best_effort=True,
+            )
         )
     return writes
 

@@ -243,10 +243,10 @@ def _save_baseline(results: Any, path: str) -> None:
     from . import baseline
     from .gate import baseline_figures
 
-    existing = baseline.read(path) if os.path.exists(path) else None
+    kept = baseline.existing(path)
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(baseline.dump(baseline_figures(results), existing))
+            handle.write(baseline.dump(baseline_figures(results), kept))
     except OSError as exc:
         raise UsageError(f"cannot write the baseline to {path!r}: {exc.strerror or exc}") from None
 

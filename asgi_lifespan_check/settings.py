@@ -128,6 +128,10 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         ("--junit-xml", get("junit-xml")),
         ("--save-baseline", cli.get("save-baseline")),
     )
+    if cli.get("save-baseline"):
+        from .baseline import existing
+
+        existing(cli["save-baseline"])  # refused now, not after the whole run
     return GatePlan(
         targets=plans,
         isolate=isolate,

@@ -158,3 +158,16 @@ def test_json_on_an_ascii_stdout_stays_valid_and_complete() -> None:
     assert "\U0001f600" in message
     assert message == utf8_run.json()["findings"][0]["message"]
     assert document["output"]["stdout"].startswith("stdout with ]]>")
+
+
+@pytest.mark.parametrize(("option", "fmt"), [("--json", "json"), ("--junit-xml", "junit")])
+def test_a_dash_for_an_output_file_is_a_usage_error(tmp_path: Path, option: str, fmt: str) -> None:
+    """`--json -` is no file and no way to stdout (that is --format's): exit 2 up front with
+    one line naming the --format to use, and no file called '-' is left behind."""
+    run = run_cli([*ARGS, option, "-", "gate_ok:app"], cwd=tmp_path)
+    assert run.rc == 2
+    assert run.stdout == ""
+    [line] = run.stderr.splitlines()
+    assert f"{option} takes a file, not '-'" in line
+    assert f"--format {fmt} puts the report there" in line
+    assert not (tmp_path / "-").exists()

@@ -96,11 +96,38 @@ def _speculate(
 
 
 def main() -> None:
+    _usable_streams()
     try:
         _main()
     except KeyboardInterrupt:
         # Ctrl+C before the check installed its own handler (during start-up): quietly.
         os._exit(130)
+
+
+def _usable_streams() -> None:
+    """Make descriptors 0-2 and sys.stdout/stderr safe to use, whatever we were given."""
+    # A closed descriptor (`>&-`) would be taken by the next pipe or file we open, and the
+    # report written into it: /dev/null takes its place, so a closed stdout is a reader
+    # that has gone (the exit code stays the verdict) and a closed stderr hears nothing.
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            os.set_inheritable(fd, True)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 -- lives as long as we do
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 -- lives as long as we do
+    for stream in (sys.stdout, sys.stderr):
+        # A stream that cannot encode every character (PYTHONIOENCODING=ascii, LC_ALL=C)
+        # writes escapes for the rest: an app's text must never crash the report.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _main() -> None:

@@ -29,30 +29,57 @@ JUDGED = ("import", "startup", "shutdown")
 Entries = dict[str, dict[str, float]]
 
 
+class _Unusable(Exception):
+    """What is wrong with a file that should hold a baseline (completes "the file ...")."""
+
+
 def read(path: str) -> Entries:
-    """The figures saved in a baseline file, by target; a UsageError if it is unusable."""
+    """The figures saved in a --baseline file, by target; a UsageError if it is unusable."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        return _load(path)
     except FileNotFoundError:
         raise UsageError(
             f"the baseline file {path!r} does not exist; create it first with "
             f"--save-baseline {path}"
         ) from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"the baseline file {path!r} cannot be read as JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    except _Unusable as exc:
         raise UsageError(
-            f'{path!r} is not a lifespan-check baseline (no "schema": {SCHEMA!r}); '
-            "write one with --save-baseline"
-        )
+            f"the baseline file {path!r} {exc}; write one with --save-baseline"
+        ) from None
+
+
+def existing(path: str) -> Entries | None:
+    """The figures already in a --save-baseline file, kept when it is updated; None when
+    there is no file yet. A file that holds no baseline is refused, not overwritten: it
+    may be anything (a mistyped name), and what it held would be lost."""
+    try:
+        return _load(path)
+    except FileNotFoundError:
+        return None
+    except _Unusable as exc:
+        raise UsageError(
+            f"--save-baseline {path!r} {exc}, so it is not overwritten: remove it or "
+            "name another file"
+        ) from None
+
+
+def _load(path: str) -> Entries:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise _Unusable(f"cannot be read as JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise _Unusable(f'is not a lifespan-check baseline (no "schema": {SCHEMA!r})')
     targets = data.get("targets")
     if not isinstance(targets, dict):
-        raise UsageError(f'the baseline file {path!r} has no "targets" table')
+        raise _Unusable('has no "targets" table')
     entries: Entries = {}
     for target, figures in targets.items():
         if not isinstance(figures, dict):
-            raise UsageError(f"the baseline file {path!r}: {target!r} is not a table of figures")
+            raise _Unusable(f"has {str(target)!r}, which is not a table of figures")
         entries[str(target)] = {
             str(k): float(v)
             for k, v in figures.items()

@@ -18,7 +18,8 @@ TABLE = "\\[tool.lifespan-check]"
 EXIT_CODES_HELP = (
     "Exit codes: 0 passed (warnings allowed); 1 the app failed a check; 2 usage error; "
     "3 the target could not be loaded; 4 a hang (startup, shutdown or import timeout); "
-    "5 the app's process crashed; 70 internal error of lifespan-check; 130 interrupted."
+    "5 the app's process crashed; 70 internal error of lifespan-check; 74 the report could "
+    "not be written; 130 interrupted."
 )
 
 HELP = (

@@ -74,8 +74,7 @@ def run_checks(given: dict[str, Any], early: Any = None) -> int:
         # In-process, a blocked main thread cannot return to us: report from here and go.
         from .results import Results
 
-        write_outputs(Results((report,)), plan, chosen, profile_top)
-        os._exit(report.exit_code)
+        os._exit(write_outputs(Results((report,)), plan, chosen, profile_top) or report.exit_code)
 
     from . import gate
 
@@ -180,9 +179,11 @@ def _export(report: Report, path: str, fmt: str) -> None:
 
 
 def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFAULT) -> int:
-    """Write the report where it goes; 2 when an output file cannot be written."""
+    """Write the report where it goes; 2 when an output file cannot be written, 74 when
+    stdout cannot."""
     import secrets
 
+    from .findings import EXIT_IO
     from .outputs import plan_writes
 
     writes = plan_writes(
@@ -194,6 +195,7 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
         width=terminal_width(),
         token=secrets.token_hex(8),
         top=top,
+        encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
     )
     failed = 0
     for write in writes:
@@ -206,15 +208,26 @@ def write_outputs(results: Any, plan: Any, fmt: str, top: int = PROFILE_TOP_DEFA
                 # The reader has gone (`| head`): the files are still written, and the
                 # verdict still goes out as the exit code.
                 _discard(stream)
+            except OSError as exc:
+                # A full disk or a failing device: no bug of ours, but the report is lost.
+                _discard(stream)
+                if write.to == "stdout":
+                    notice(f"cannot write the report to stdout: {exc.strerror or exc}")
+                    failed = failed or EXIT_IO
             continue
         try:
-            directory = os.path.dirname(os.path.abspath(write.to))
-            os.makedirs(directory, exist_ok=True)
+            if not write.best_effort:
+                directory = os.path.dirname(os.path.abspath(write.to))
+                os.makedirs(directory, exist_ok=True)
             with open(write.to, "a" if write.append else "w", encoding="utf-8") as handle:
                 handle.write(write.text)
         except OSError as exc:
-            notice(f"error: cannot write {write.what} to {write.to!r}: {exc.strerror or exc}")
-            failed = 2
+            problem = f"cannot write {write.what} to {write.to!r}: {exc.strerror or exc}"
+            if write.best_effort:
+                notice(f"warning: {problem}")
+            else:
+                notice(f"error: {problem}")
+                failed = failed or 2
     return failed
 
 
@@ -230,10 +243,10 @@ def _save_baseline(results: Any, path: str) -> None:
     from . import baseline
     from .gate import baseline_figures
 
-    existing = baseline.read(path) if os.path.exists(path) else None
+    kept = baseline.existing(path)
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(baseline.dump(baseline_figures(results), existing))
+            handle.write(baseline.dump(baseline_figures(results), kept))
     except OSError as exc:
         raise UsageError(f"cannot write the baseline to {path!r}: {exc.strerror or exc}") from None
 

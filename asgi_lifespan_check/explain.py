@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from . import findings
-from .findings import EXIT_USAGE, PHASE_TIMEOUT
+from .findings import EXIT_IO, EXIT_USAGE, PHASE_TIMEOUT
 
 USAGE = """\
 Usage: lifespan-check explain [CODE...] [--format text|json]
@@ -64,6 +64,9 @@ def _write(text: str) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         pass  # `explain | head`: the reader has what it wanted
+    except OSError as exc:  # a full disk or a failing device: say so, not "a bug"
+        sys.stderr.write(f"lifespan-check: cannot write to stdout: {exc.strerror or exc}\n")
+        return EXIT_IO
     return 0
 
 

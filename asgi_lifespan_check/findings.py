@@ -19,6 +19,7 @@ EXIT_LOAD = 3
 EXIT_HANG = 4
 EXIT_CRASH = 5
 EXIT_INTERNAL = 70
+EXIT_IO = 74  # sysexits EX_IOERR: the report could not be written
 EXIT_INTERRUPTED = 130
 
 # Outcome of a phase-dependent timeout code (LC104 decides by the phase it happened in).

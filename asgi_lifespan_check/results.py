@@ -6,8 +6,9 @@ severity, from least to most severe (it happens to be numeric order too):
     0 passed < 1 failed a check < 3 could not be loaded < 4 hang < 5 crash < 130 interrupted
 
 An interruption outranks everything because the results are then incomplete; a crash or
-a hang outranks a plain failure because it is what takes a deploy down. Usage errors (2)
-and internal errors (70) concern the whole invocation and never come from one target.
+a hang outranks a plain failure because it is what takes a deploy down. Usage errors (2),
+internal errors (70) and a report that could not be written (74) concern the whole
+invocation and never come from one target.
 """
 
 from __future__ import annotations

@@ -128,6 +128,10 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         ("--junit-xml", get("junit-xml")),
         ("--save-baseline", cli.get("save-baseline")),
     )
+    if cli.get("save-baseline"):
+        from .baseline import existing
+
+        existing(cli["save-baseline"])  # refused now, not after the whole run
     return GatePlan(
         targets=plans,
         isolate=isolate,
@@ -237,6 +241,15 @@ def writable(*outputs: tuple[str, str | None]) -> None:
     for option, path in outputs:
         if path is None:
             continue
+        if path == "-":
+            # stdout carries what --format says, and nothing beside it: "-" would be a
+            # second spelling of -f json, or a second payload beside -f junit.
+            payload = {"--json": " json", "--junit-xml": " junit"}.get(option, "")
+            raise UsageError(
+                f"{option} takes a file, not '-': stdout is for --format"
+                + (f" (--format{payload} puts the report there)" if payload else "")
+                + "; write ./- for a file called '-'"
+            )
         full = os.path.abspath(path)
         if full in seen:
             raise UsageError(f"{option} and {seen[full]} both name {path!r}: one file each")

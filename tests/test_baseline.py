@@ -10,7 +10,7 @@ import pytest
 
 from asgi_lifespan_check.baseline import compare
 from asgi_lifespan_check.report import Report
-from tests.gate_helpers import APPS, codes, finding, invoke
+from tests.gate_helpers import APPS, codes, finding, invoke, run_cli
 
 BASE = ["--app-dir", str(APPS), "--no-config", "-f", "json"]
 
@@ -163,6 +163,37 @@ def test_unusable_baseline_is_a_usage_error(
     run = invoke([*BASE, "--baseline", str(path), "gate_ok:app"])
     assert run.rc == 2
     assert expected in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("not json", "cannot be read as JSON"),
+        ('{"schema": "other"}', "is not a lifespan-check baseline"),
+        ('{"schema": "lifespan-check-baseline/1", "targets": []}', 'has no "targets" table'),
+    ],
+    ids=["not-json", "foreign", "wrong-shape"],
+)
+def test_save_baseline_over_a_file_that_is_no_baseline_is_refused_up_front(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    """--save-baseline FILE where FILE holds something else: exit 2 before the app runs,
+    one line naming the file and the problem, and the file left as it was (it may be
+    anything, such as a mistyped name)."""
+    path = tmp_path / "baseline.json"
+    path.write_text(content)
+    counter = tmp_path / "runs"
+    run = run_cli(
+        [*BASE, "--save-baseline", str(path), "gate_counter:app"],
+        env={"LC_COUNTER_FILE": str(counter)},
+    )
+    assert run.rc == 2
+    assert run.stdout == ""
+    assert not counter.exists()  # the app never started
+    [line] = run.stderr.splitlines()
+    assert f"--save-baseline {str(path)!r} {problem}" in line
+    assert "not overwritten" in line
+    assert path.read_text() == content
 
 
 def test_bad_tolerance_is_a_usage_error() -> None:

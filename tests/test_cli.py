@@ -143,6 +143,7 @@ def test_help_documents_the_exit_codes() -> None:
         "4 a hang",
         "5 the app's process crashed",
         "70 internal error",
+        "74 the report could not be written",
     ):
         assert fragment in text
 

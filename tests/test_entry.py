@@ -141,6 +141,59 @@ def test_report_piped_into_a_reader_that_is_gone_keeps_the_verdict(
     assert json.loads(saved.read_text())["outcome"] == "startup-failed"
 
 
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_a_closed_stdout_is_a_reader_that_has_gone(isolation: str, tmp_path: Path) -> None:
+    """`lifespan-check ... >&-`: as with a closed pipe, the exit code is the verdict, the
+    --json file is written, and nothing is printed about it."""
+    saved = tmp_path / "report.json"
+    proc = _bash(f"'{BIN}' {isolation} --app-dir '{APPS}' --json '{saved}' {RAISES} >&-")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ""
+    assert json.loads(saved.read_text())["outcome"] == "startup-failed"
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+def test_a_closed_stderr_changes_nothing_on_stdout(isolation: str) -> None:
+    """`lifespan-check ... 2>&-`: the descriptor is not reused for our own pipes or files,
+    so the report on stdout and the exit code are those of a normal run."""
+    proc = _bash(f"'{BIN}' {isolation} --app-dir '{APPS}' -f json {OK} 2>&-")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["outcome"] == "ok"
+
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+
+
+@needs_dev_full
+def test_a_full_stdout_is_exit_74_in_one_line(tmp_path: Path) -> None:
+    """`>/dev/full`: the report is lost through no fault of ours, so one line says why and
+    the exit code is 74 (EX_IOERR), not "internal error"; the --json file is written."""
+    saved = tmp_path / "report.json"
+    proc = _bash(f"'{BIN}' --app-dir '{APPS}' --json '{saved}' {RAISES} >/dev/full")
+    assert proc.returncode == 74
+    assert proc.stderr == (
+        "lifespan-check: cannot write the report to stdout: No space left on device\n"
+    )
+    assert json.loads(saved.read_text())["outcome"] == "startup-failed"
+
+
+@needs_dev_full
+def test_explain_on_a_full_stdout_is_exit_74_in_one_line() -> None:
+    """`explain >/dev/full` is the same I/O error: one line and exit 74, no traceback."""
+    proc = _bash(f"'{BIN}' explain all >/dev/full")
+    assert proc.returncode == 74
+    assert proc.stderr == "lifespan-check: cannot write to stdout: No space left on device\n"
+
+
+@needs_dev_full
+def test_a_full_stderr_keeps_the_report_and_the_verdict() -> None:
+    """`2>/dev/full` loses only the human summary: the JSON on stdout and the exit code
+    are those of a normal run."""
+    proc = _bash(f"'{BIN}' --app-dir '{APPS}' -f json {RAISES} 2>/dev/full")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["outcome"] == "startup-failed"
+
+
 def test_version_through_the_entry_point() -> None:
     """`lifespan-check --version` prints the version and exits 0."""
     run = run_cli(["--version"], json_output=False)

@@ -131,6 +131,29 @@ def test_job_summary_is_appended_as_markdown(tmp_path: Path) -> None:
     assert "&lt;b\\>" in text
 
 
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [(".", "Is a directory"), ("missing/summary.md", "No such file or directory")],
+    ids=["a-directory", "no-parent-folder"],
+)
+def test_an_unwritable_job_summary_is_a_warning_that_keeps_the_verdict(
+    tmp_path: Path, where: str, problem: str
+) -> None:
+    """The job summary is an extra: when $GITHUB_STEP_SUMMARY cannot be written, one
+    warning line says so, the exit code stays the verdict, and no folder is created for
+    it (the runner creates that file itself)."""
+    summary = tmp_path / where
+    run = run_cli(
+        ["--app-dir", str(APPS), "--no-config", "-f", "github", "gate_ok:app"],
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert run.rc == 0
+    assert run.stderr.splitlines()[-1] == (
+        f"lifespan-check: warning: cannot write the job summary to {str(summary)!r}: {problem}"
+    )
+    assert not (tmp_path / "missing").exists()
+
+
 def test_markdown_escaping_keeps_text_inert() -> None:
     """Pipes, HTML, newlines and Markdown syntax from the app are escaped."""
     assert md("a|b") == "a\\|b"

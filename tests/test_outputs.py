@@ -125,3 +125,49 @@ def _strip_ansi(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"PYTHONIOENCODING": "ascii"}, id="PYTHONIOENCODING"),
+        pytest.param({"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}, id="C-locale"),
+    ],
+)
+def test_a_stdout_that_cannot_encode_the_report_gets_escapes(env: dict[str, str]) -> None:
+    """A non-UTF-8 stdout is no reason to crash a passing check: what it cannot encode
+    (the report's "·") is escaped, and the exit code is the verdict."""
+    run = run_cli([*ARGS, "-f", "text", "gate_ok:app"], env=env)
+    assert run.rc == 0, run.stderr
+    assert run.stderr == ""
+    assert "\\xb7" in run.stdout
+    assert run.stdout.rstrip().splitlines()[-1].startswith("PASSED")
+
+
+def test_json_on_an_ascii_stdout_stays_valid_and_complete() -> None:
+    """-f json on an ASCII stdout: the app's non-ASCII text becomes JSON escapes, so the
+    document parses to the same report a UTF-8 stdout gets; the child still captures the
+    app's own output."""
+    args = [*ARGS, "-f", "json", "gate_nasty:app"]
+    ascii_run = run_cli(args, env={"PYTHONIOENCODING": "ascii"})
+    utf8_run = run_cli(args, env={"PYTHONIOENCODING": "utf-8"})
+    assert ascii_run.rc == utf8_run.rc == 1
+    assert ascii_run.stdout.isascii()
+    document = ascii_run.json()
+    message = document["findings"][0]["message"]
+    assert "\U0001f600" in message
+    assert message == utf8_run.json()["findings"][0]["message"]
+    assert document["output"]["stdout"].startswith("stdout with ]]>")
+
+
+@pytest.mark.parametrize(("option", "fmt"), [("--json", "json"), ("--junit-xml", "junit")])
+def test_a_dash_for_an_output_file_is_a_usage_error(tmp_path: Path, option: str, fmt: str) -> None:
+    """`--json -` is no file and no way to stdout (that is --format's): exit 2 up front with
+    one line naming the --format to use, and no file called '-' is left behind."""
+    run = run_cli([*ARGS, option, "-", "gate_ok:app"], cwd=tmp_path)
+    assert run.rc == 2
+    assert run.stdout == ""
+    [line] = run.stderr.splitlines()
+    assert f"{option} takes a file, not '-'" in line
+    assert f"--format {fmt} puts the report there" in line
+    assert not (tmp_path / "-").exists()

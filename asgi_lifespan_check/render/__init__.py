@@ -21,7 +21,7 @@ def render(report: Report, fmt: str, **options: Any) -> str:
     if fmt == "json":
         from .json import render as render_json
 
-        return render_json(report)
+        return render_json(report, ascii_only=bool(options.get("ascii_only")))
     if fmt == "text":
         from .text import render as render_text
 
@@ -60,7 +60,7 @@ def render_results(results: Results, fmt: str, **options: Any) -> str:
     if fmt == "json":
         from .json import render_many as render_json_many
 
-        return render_json_many(results)
+        return render_json_many(results, ascii_only=bool(options.get("ascii_only")))
     if fmt == "text":
         from .text import render_many as render_text_many
 

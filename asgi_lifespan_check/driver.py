@@ -287,7 +287,7 @@ class Driver:
                 self.recorder.state_keys(self.state.key_list())
                 return True
             if failed is not None and not self._late(failed.t, deadline):
-                await self._wait_for_end(self.options.exit_grace)
+                await self._wait_after_failed()
                 self._emit_failed_message("LC102", "startup", failed)
                 self.recorder.phase_end("startup", failed.t, "failed")
                 self._skip("shutdown")
@@ -406,7 +406,7 @@ class Driver:
         """The lifespan ended, or said it failed, before lifespan.shutdown: LC109."""
         failed = self._failed_while_running
         if failed is not None and self._end is None:
-            await self._wait_for_end(self.options.exit_grace)
+            await self._wait_after_failed()
             if self._end is None:
                 await self._cancel()
         if failed is not None:
@@ -470,7 +470,7 @@ class Driver:
                 await self._after_shutdown_complete()
                 return
             if failed is not None and not self._late(failed.t, deadline):
-                await self._wait_for_end(self.options.exit_grace)
+                await self._wait_after_failed()
                 self._emit_failed_message("LC202", "shutdown", failed)
                 self.recorder.phase_end("shutdown", failed.t, "failed")
                 return
@@ -718,6 +718,16 @@ class Driver:
             f"It was cancelled, but ignored the cancellation for {self.options.cancel_grace:g} s "
             "and was left running."
         )
+
+    async def _wait_after_failed(self) -> None:
+        """After a *.failed message, wait for the exception the app may raise next
+        (Starlette re-raises at once), but not once it is back in receive() (Quart goes
+        back to its loop): nothing more will come from it."""
+        deadline = time.perf_counter() + self.options.exit_grace
+        while self._end is None and not self._waiting_in_receive:
+            if time.perf_counter() >= deadline:
+                break
+            await self._wait_for_end(0.01)
 
     async def _wait_for_end(self, timeout: float) -> _AppEnd | None:
         """Wait up to `timeout` for the app's lifespan coroutine to end; how it ended."""

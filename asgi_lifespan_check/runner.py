@@ -70,6 +70,7 @@ class Runner:
         # What the app may change in a shared process, put back by finish(): an app that
         # empties sys.path or changes directory must not break the tool (or its caller).
         self._saved_path = list(sys.path)
+        self._sync_timeout: float | None = None  # of the import or factory phase running
         self._mounts: Any = None  # diagnose.before_run's watch on mounted lifespans (LC403)
         self._processes_before: dict[int, bytes] = {}
         self._spawns: processes.SpawnLog | None = None
@@ -143,6 +144,7 @@ class Runner:
 
     def _enter_sync(self, phase: str, timeout: float | None) -> float:
         now = time.perf_counter()
+        self._sync_timeout = timeout
         self.recorder.phase_start(phase, now, timeout)
         self.watchdog.enter_phase(phase, None if timeout is None else now + timeout, loop=False)
         return now
@@ -364,7 +366,8 @@ class Runner:
                     "LC007",
                     phase=phase,
                     t_s=self.recorder.rel(now),
-                    message=f"the {phase} did not finish within its timeout"
+                    message=f"the {phase} did not finish within {self._sync_timeout:g} s "
+                    "(--import-timeout)"
                     + (f"; it was running {where.function}() at {where.where}" if where else ""),
                     location=where,
                     stack=stack,

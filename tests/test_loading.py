@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Report, assert_points_at, check, codes, phase, run_cli
+from tests.helpers import APPS, Report, assert_points_at, check, codes, phase, run_cli
 
 
 def assert_load_failed(report: Report, code: str) -> None:
@@ -226,3 +226,30 @@ def test_factory_flag_on_an_app_says_to_drop_it() -> None:
     finding = run.finding("LC006")
     assert "already an ASGI application" in finding["message"]
     assert finding["hint"] == "drop --factory"
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+@pytest.mark.parametrize(
+    ("target", "options", "module", "phase_name"),
+    [
+        pytest.param("import_hangs:app", [], "import_hangs", "import", id="import"),
+        pytest.param(
+            "factory_hangs:create_app", ["--factory"], "factory_hangs", "factory", id="factory"
+        ),
+    ],
+)
+def test_import_or_factory_past_its_timeout_is_lc007_at_the_line(
+    target: str, options: list[str], module: str, phase_name: str, isolation: str
+) -> None:
+    """A module (or factory) that blocks past --import-timeout is reported at the
+    deadline as LC007 with the timeout and the line it was on, exit 4."""
+    # A real process: in-process, the watchdog ends the process at the deadline.
+    run = run_cli(["--app-dir", str(APPS), "--import-timeout", "0.5", isolation, *options, target])
+    assert run.rc == 4
+    assert run.report["outcome"] == "load-failed"
+    finding = run.finding("LC007")
+    assert finding["phase"] == phase_name
+    assert "0.5 s" in finding["message"]
+    assert_points_at(finding, module, "hang")
+    assert phase(run.report, phase_name)["status"] == "timeout"
+    assert run.report["duration_s"] < 30

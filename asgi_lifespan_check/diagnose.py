@@ -70,7 +70,15 @@ def after_run(
         out.append(structure.asgi2_finding(loaded.app_type, where))
     try:
         server = driver.emulation.name if driver.emulation is not None else None
-        out.extend(state_findings(driver.state, driver.scope, server=server, t_s=now))
+        out.extend(
+            state_findings(
+                driver.state,
+                driver.scope,
+                server=server,
+                t_s=now,
+                lifespan_definition=driver.lifespan_definition,
+            )
+        )
     except Exception:
         pass
     return out

@@ -193,10 +193,11 @@ def state_findings(
     *,
     server: str | None,
     t_s: float | None,
+    lifespan_definition: Frame | None = None,
 ) -> list[Finding]:
     """LC407 for the three state problems a run can show."""
     out: list[Finding] = []
-    needs = _needs_state(state, scope, t_s)
+    needs = _needs_state(state, scope, t_s, lifespan_definition)
     if needs is not None:
         out.append(needs)
     changed = _changed(state, t_s)
@@ -208,13 +209,24 @@ def state_findings(
     return out
 
 
-def _needs_state(state: TrackedState, scope: dict[Any, Any], t_s: float | None) -> Finding | None:
+def _needs_state(
+    state: TrackedState,
+    scope: dict[Any, Any],
+    t_s: float | None,
+    lifespan_definition: Frame | None,
+) -> Finding | None:
     if not isinstance(scope, TrackedScope) or not scope.state_lookups:
         return None
     if "startup" in state.snapshots:
         return None  # it looked, found nothing, and started anyway
     where = next((f for f in scope.state_lookups if f is not None), None)
     at = f" (at {_short(where)})" if where is not None else ""
+    if (where is None or not where.user) and lifespan_definition is not None:
+        # The framework looked, for the user's lifespan (Starlette does when it yields a
+        # state): the user's lifespan function is the line to look at.
+        looked = f"at {_short(where)}, " if where is not None else ""
+        at = f" ({looked}for the lifespan at {_short(lifespan_definition)})"
+        where = lifespan_definition
     return findings.make(
         "LC407",
         phase="startup",

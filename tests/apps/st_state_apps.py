@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 
 
 @asynccontextmanager
-async def yields_state(app):
+async def yields_state(app):  # <- lifespan
     yield {"client": object()}
 
 

@@ -377,6 +377,11 @@ class Child:
                 "status": "interrupted" if why == "interrupt" else "timeout",
             }
         )
+        later = ("startup", "shutdown") if phase in ("import", "factory") else ("shutdown",)
+        for skipped in later if phase != "shutdown" else ():
+            self._extra.append(
+                {"kind": "phase_end", "phase": skipped, "t": None, "status": "skipped"}
+            )
         self._extra.append(
             _finding_event(
                 code,

@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
+# In the child's environment from its first instruction, so that every process the app
+# starts inherits it, forks included (/proc/PID/environ shows the environment a process
+# was exec'd with): a daemon that left the process tree is still known as the app's.
+RUN_MARKER = "LIFESPAN_CHECK_RUN"
+
 
 class Spawned:
     """A started child: its pid and our ends of its pipes (a plain class: NamedTuple
@@ -64,7 +69,7 @@ def spawn(
         pid = os.posix_spawn(
             executable,
             argv,
-            os.environ if env is None else env,
+            {**(os.environ if env is None else env), RUN_MARKER: os.urandom(6).hex()},
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_DUP2, out_w, 1),

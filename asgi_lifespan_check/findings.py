@@ -715,8 +715,10 @@ Child processes the app started during the lifespan (subprocess, multiprocessing
 os.fork) were still running after lifespan.shutdown.complete. The finding gives each
 process's pid and command line and, in the default isolated run, the line that started
 it. Processes that had exited but were not yet waited for are not counted, nor are the
-helper processes multiprocessing keeps for itself. Linux only: the children are read
-from /proc.
+helper processes multiprocessing keeps for itself. A daemon that detached itself (a
+double fork, setsid) is no child of the app any more, and a server that kills its process
+group misses it: in the isolated run it is found by the LIFESPAN_CHECK_RUN marker it
+inherited, and marked as detached. Linux only: processes are read from /proc.
 
 Why it matters: when the server exits, these processes are orphaned and keep running,
 holding ports, files, GPU memory or database connections, and a restarted server starts

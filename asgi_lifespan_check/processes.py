@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._spawn import RUN_MARKER
 from .frames import CodeClassifier, below_tool, clip, innermost_user, safe_str, stack_of
 from .model import Frame
 
@@ -42,6 +43,7 @@ class ProcessInfo:
     command: str
     stack: tuple[Frame, ...] = ()
     worker: str | None = None
+    detached: bool = False  # it left the app's process tree (a double fork, setsid)
 
     @property
     def location(self) -> Frame | None:
@@ -51,7 +53,8 @@ class ProcessInfo:
         what = self.worker or clip(self.command, 120)
         where = innermost_user(self.stack)
         at = f", started at {where.where} in {where.function}()" if where else ""
-        return f"pid {self.pid} ({what}){at}"
+        how = ", detached from the app's process tree" if self.detached else ""
+        return f"pid {self.pid} ({what}){how}{at}"
 
     def to_dict(self) -> dict[str, Any]:
         where = innermost_user(self.stack)
@@ -59,6 +62,7 @@ class ProcessInfo:
             "pid": self.pid,
             "command": self.command,
             "worker": self.worker,
+            "detached": self.detached,
             "started_at": where.to_dict() if where else None,
         }
 
@@ -103,14 +107,23 @@ def _running_command(pid: int) -> bytes | None:
 
 
 class SpawnLog:
-    """Where the app started processes, from the interpreter's audit events."""
+    """Where the app started processes, from the interpreter's audit events; and a
+    marker in the environment they inherit, by which the ones that detach themselves
+    from the process tree (daemons) are still found."""
 
     def __init__(self, classifier: CodeClassifier) -> None:
         self.classifier = classifier
         self._spawns: list[tuple[bytes | None, tuple[Frame, ...]]] = []
+        self.marker: bytes | None = None
 
     def install(self) -> None:
         sys.addaudithook(self._hook)
+        token = os.environ.get(RUN_MARKER)
+        self.marker = f"{RUN_MARKER}={token}".encode() if token else None
+
+    @property
+    def spawned(self) -> bool:
+        return bool(self._spawns)
 
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         if event not in _SPAWN_EVENTS or len(self._spawns) >= _MAX_SPAWNS:
@@ -155,17 +168,74 @@ def _argv_of(event: str, args: tuple[Any, ...]) -> bytes | None:
         return b""
 
 
+def running(log: SpawnLog | None) -> dict[int, bytes]:
+    """Our running children, and the app's detached processes (see `detached`): those
+    started at import time, before the audit hook could see them, are not the lifespan's."""
+    return {**running_children(), **detached(log, always=True)}
+
+
+def detached(log: SpawnLog | None, *, always: bool = False) -> dict[int, bytes]:
+    """Running processes that carry our marker (RUN_MARKER) but left the process tree:
+    a double fork reparents them (to init or a subreaper), setsid leaves our session.
+    Unless `always`, only looked for once the app has started a process at all."""
+    if log is None or log.marker is None or not (always or log.spawned):
+        return {}
+    if not sys.platform.startswith("linux"):
+        return {}
+    me = os.getpid()
+    session = os.getsid(0)
+    needle = b"\0" + log.marker + b"\0"
+    found: dict[int, bytes] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        pid = int(entry)
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                if needle not in b"\0" + environ.read() + b"\0":
+                    continue
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone, or not ours to read
+        parent, its_session = int(fields[1]), int(fields[3])
+        # A grandchild under a live child of ours is that child's business.
+        if parent == me or (its_session == session and _in_tree(parent, me)):
+            continue
+        command = _running_command(pid)
+        if command is not None:
+            found[pid] = command
+    return found
+
+
+def _in_tree(pid: int, root: int) -> bool:
+    """Whether `root` is an ancestor of `pid` (bounded walk up /proc)."""
+    for _ in range(64):
+        if pid == root:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                pid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
+
+
 def leaked(before: dict[int, bytes], log: SpawnLog | None) -> list[ProcessInfo]:
-    """Children running now that were not running at `before`."""
+    """Our processes running now that were not running at `before`."""
     workers = _multiprocessing_workers()
+    loose = detached(log)
     found = []
-    for pid, command in sorted(running_children().items()):
+    for pid, command in sorted({**running_children(), **loose}.items()):
         if pid in before:
             continue
         info = ProcessInfo(
             pid=pid,
             command=clip(_printable(command), 512),
             stack=log.origin(command) if log is not None else (),
+            detached=pid in loose,
         )
         if pid in workers:
             info = replace(info, worker=f"multiprocessing {safe_str(workers[pid].name)!r}")

@@ -214,7 +214,7 @@ class Runner:
         if self.isolated and self._spawns is None:
             self._spawns = processes.SpawnLog(self.classifier)
             self._spawns.install()
-        self._processes_before = processes.running_children()
+        self._processes_before = processes.running(self._spawns)
         return driver, {t.ident for t in threading.enumerate()}
 
     def _sampler(self, driver: Driver) -> Any:

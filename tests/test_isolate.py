@@ -227,6 +227,30 @@ def test_process_left_running_after_shutdown_is_lc409(
     assert survivors(run_token) == []
 
 
+@pytest.mark.parametrize(
+    ("app", "tag", "command"),
+    [
+        pytest.param("leaves_daemon", "daemon", "asgi_lifespan_check._child", id="double-fork"),
+        pytest.param("leaves_daemon_by_shell", "setsid", "sleep 61", id="shell-setsid"),
+    ],
+)
+def test_daemon_that_detached_itself_is_lc409_too(
+    app: str, tag: str, command: str, run_token: str
+) -> None:
+    """A process that left the app's process tree (a double fork, setsid) is no child of
+    the app's any more, and a server's process-group kill would miss it: it is found by
+    the marker it inherited, named as detached, and killed."""
+    run = run_app(f"leak_process:{app}", token=run_token)
+    assert run.rc == 0, run.report
+    finding = run.finding("LC409")
+    [process] = finding["details"]["processes"]
+    assert command in process["command"]
+    assert process["detached"] is True
+    assert "detached" in finding["message"]
+    assert_points_at(finding, "leak_process", tag)
+    assert survivors(run_token) == []
+
+
 def test_spawned_multiprocessing_worker_left_running_is_lc409_by_name(run_token: str) -> None:
     """multiprocessing's spawn start method raises no audit event, so the line that started
     the worker is unknown; the worker's name is given instead."""

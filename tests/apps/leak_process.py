@@ -1,6 +1,7 @@
 """Lifespans that start child processes, and stop them at shutdown or forget to."""
 
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
@@ -62,7 +63,22 @@ def _forked_worker():
     return worker
 
 
+def _daemon():
+    # The classic double fork: the daemon leaves the session and loses its parent.
+    if os.fork() == 0:  # <- daemon
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(60)
+        os._exit(0)
+
+
+def _daemon_by_shell():
+    subprocess.run("setsid sleep 61 >/dev/null 2>&1 &", shell=True, check=True)  # <- setsid
+
+
 leaves_subprocess = lifespan_app(_popen, _forget)
+leaves_daemon = lifespan_app(_daemon, _forget)
+leaves_daemon_by_shell = lifespan_app(_daemon_by_shell, _forget)
 leaves_shell = lifespan_app(_shell, _forget)
 leaves_worker = lifespan_app(_worker, _forget)
 leaves_forked_worker = lifespan_app(_forked_worker, _forget)

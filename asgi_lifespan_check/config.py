@@ -31,11 +31,11 @@ KEYS: dict[str, str | tuple[str, ...]] = {
     "app-dir": "path",
     "env-file": "path",
     "factory": "bool",
-    "startup-timeout": "seconds",
-    "shutdown-timeout": "seconds",
-    "import-timeout": "seconds",
+    "startup-timeout": "positive",
+    "shutdown-timeout": "positive",
+    "import-timeout": "positive",
     "hold": "seconds",
-    "block-threshold": "seconds",
+    "block-threshold": "positive",
     "lifespan": ("auto", "on"),
     "backend": ("asyncio", "trio"),
     "isolate": "bool",
@@ -56,7 +56,7 @@ KEYS: dict[str, str | tuple[str, ...]] = {
     "junit-xml": "path",
     "probe": "strings",
     "probe-status": "statuses",
-    "probe-timeout": "seconds",
+    "probe-timeout": "positive",
     # emulate.SERVERS, spelled out: emulate.py is too heavy to import before the spawn
     # (tests/test_config.py keeps the two equal).
     "emulate": ("uvicorn", "hypercorn", "granian", "asgi-lifespan"),
@@ -96,6 +96,7 @@ _DESCRIBE = {
     "path": "a path (a string)",
     "bool": "true or false",
     "seconds": "a number of seconds >= 0",
+    "positive": "a number of seconds > 0",
     "count": "a whole number >= 1",
     "percent": 'a percentage such as "20%" or 20',
     "codes": 'a list of finding codes such as ["LC206"]',
@@ -292,11 +293,10 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
         if not isinstance(value, bool):
             raise bad()
         return value
-    if kind == "seconds":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise bad()
-        if value == float("inf"):
-            raise bad()
+    if kind in ("seconds", "positive"):
+        if not valid_seconds(key, value):
+            finite = isinstance(value, float) and value - value != 0  # inf and nan
+            raise bad(" (it must be finite)" if finite else "")
         return float(value)
     if kind == "count":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -328,6 +328,23 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
             raise bad()
         return tuple(str(i).strip() for i in items)
     raise AssertionError(f"no checker for {kind!r}")  # pragma: no cover - KEYS is closed
+
+
+def valid_seconds(key: str, value: object) -> bool:
+    """Whether `value` is a valid duration for the setting `key`: a finite number, > 0
+    for the timeouts and the block threshold (0 would end a phase before the app ran, or
+    call every await a block), >= 0 for the rest. The command line, this file and the
+    Python API share this one rule per key."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if value - value != 0:  # inf and nan: no math import before the spawn
+        return False
+    return value > 0 if KEYS.get(key) == "positive" else value >= 0
+
+
+def seconds_rule(key: str) -> str:
+    """What a valid duration for `key` is, in words."""
+    return _DESCRIBE["positive" if KEYS.get(key) == "positive" else "seconds"]
 
 
 def parse_percent(value: object) -> float:

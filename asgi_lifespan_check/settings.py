@@ -8,6 +8,7 @@ only the options the user actually typed, keyed by their config names ("startup-
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, cast
 
@@ -105,6 +106,10 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         value = configuration.setting(key, target, cli, config)
         return DEFAULTS.get(key) if value is None else value
 
+    for key, value in cli.items():  # the file's values were checked as it was read
+        kind = configuration.KEYS.get(key)
+        if kind in ("seconds", "positive") and not configuration.valid_seconds(key, value):
+            raise UsageError(f"--{key} must be {configuration.seconds_rule(key)}, not {value:g}")
     targets = tuple(dict.fromkeys(configuration.targets_of(cli, config)))  # once each
     if not targets:
         where = f" or in {config.path}" if config is not None else ""
@@ -127,6 +132,7 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         ("--json", get("json")),
         ("--junit-xml", get("junit-xml")),
         ("--save-baseline", cli.get("save-baseline")),
+        bad=lambda option, problem: _bad(option.removeprefix("--"), cli, config, problem),
     )
     return GatePlan(
         targets=plans,
@@ -230,25 +236,33 @@ def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: boo
     )
 
 
-def writable(*outputs: tuple[str, str | None]) -> None:
+def _usage(option: str, problem: str) -> NoReturn:
+    raise UsageError(f"{option} {problem}")
+
+
+def writable(
+    *outputs: tuple[str, str | None], bad: Callable[[str, str], NoReturn] = _usage
+) -> None:
     """Check before any check runs that each output file can be written, and that no
-    file is asked for twice (a late failure would hide the verdict behind exit 2)."""
+    file is asked for twice (a late failure would hide the verdict behind exit 2).
+    `bad(option, problem)` raises the error; resolve() names a value from the config
+    file by its key there."""
     seen: dict[str, str] = {}
     for option, path in outputs:
         if path is None:
             continue
         full = os.path.abspath(path)
         if full in seen:
-            raise UsageError(f"{option} and {seen[full]} both name {path!r}: one file each")
+            bad(option, f"names {path!r}, as {seen[full]} does: one file each")
         seen[full] = option
         if os.path.isdir(full):
-            raise UsageError(f"{option} {path!r} is a directory, not a file")
+            bad(option, f"{path!r} is a directory, not a file")
         existing = os.path.dirname(full)
         while not os.path.exists(existing):  # missing folders are created: judge the nearest
             existing = os.path.dirname(existing)
         if existing != os.path.dirname(full):
             if not os.access(existing, os.W_OK | os.X_OK):
-                raise UsageError(f"{option} {path!r} cannot be written in {existing!r}")
+                bad(option, f"{path!r} cannot be written in {existing!r}")
             continue
         # Opening it is the only test that also holds for root and for odd file systems.
         created = not os.path.exists(full)
@@ -256,8 +270,6 @@ def writable(*outputs: tuple[str, str | None]) -> None:
             with open(full, "a", encoding="utf-8"):
                 pass
         except OSError as exc:
-            raise UsageError(
-                f"{option} {path!r} cannot be written: {exc.strerror or exc}"
-            ) from None
+            bad(option, f"{path!r} cannot be written: {exc.strerror or exc}")
         if created:
             os.remove(full)

@@ -95,13 +95,13 @@ async def check(
 
     The options mirror the command line's: timeouts and `hold` in seconds, `lifespan`
     "auto" or "on", `emulate` (a server's name: drive the lifespan as it does), `strict`
-    (warnings fail the check), `ignore` (finding codes to drop); for string targets
-    `app_dir` (default: the current directory), `env_file`, `factory` and
-    `import_timeout`. `name` is how the report names the app (default: the target
-    string, or where a module binds the object, such as "app.main:app"). `max_import`
-    (string targets), `max_startup`, `max_shutdown` and `max_total` are time budgets in
-    seconds, judged as the command line's `--max-*` are: going over one is a finding
-    (LC501-LC504) that fails the check.
+    (warnings fail the check), `ignore` (finding codes to set aside; a code that decides
+    the outcome raises UsageError); for string targets `app_dir` (default: the current
+    directory), `env_file`, `factory` and `import_timeout`. `name` is how the report
+    names the app (default: the target string, or where a module binds the object, such
+    as "app.main:app"). `max_import` (string targets), `max_startup`, `max_shutdown` and
+    `max_total` are time budgets in seconds, judged as the command line's `--max-*` are:
+    going over one is a finding (LC501-LC504) that fails the check.
 
     The app's failures are findings in the report. Raises `UsageError` for a request
     that cannot run (a malformed target, `isolate=True` with an app object, ...).
@@ -270,6 +270,10 @@ def _request(
     )
     validate_run_options(run)
     codes = (ignore,) if isinstance(ignore, str) else tuple(ignore)
+    from .findings import unignorable
+
+    if (problem := unignorable(codes)) is not None:  # as the command line refuses them
+        raise UsageError(f"ignore: {problem}")
     limits = _budgets(*budgets)
     if isinstance(app_or_target, str):
         parse_target(app_or_target)

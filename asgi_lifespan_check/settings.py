@@ -219,10 +219,11 @@ def _target_plan(
 
 
 def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: bool) -> None:
-    from .findings import CATALOGUE
+    from .findings import CATALOGUE, unignorable
 
     unknown = [c for c in codes if c not in CATALOGUE]
-    if not unknown:
+    problem = unignorable(codes)
+    if not unknown and problem is None:
         return
     where = (
         f"{config.shown}: [tool.lifespan-check] ignore"
@@ -230,10 +231,12 @@ def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: boo
         else "--ignore"
     )
     error = ConfigError if from_config and config is not None else UsageError
-    raise error(
-        f"{where}: unknown finding code(s) {', '.join(unknown)}; "
-        "'lifespan-check explain' lists them all"
-    )
+    if unknown:
+        raise error(
+            f"{where}: unknown finding code(s) {', '.join(unknown)}; "
+            "'lifespan-check explain' lists them all"
+        )
+    raise error(f"{where}: {problem}")
 
 
 def _usage(option: str, problem: str) -> NoReturn:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from ._text import with_article
 from .errors import ConfigError
 
 TYPE_CHECKING = False  # typing itself costs ~10 ms, before the children can start
@@ -269,7 +270,7 @@ def _kind_of(value: Any) -> str:
         list: "an array",
         dict: "a table",
     }
-    return names.get(type(value), f"a {type(value).__name__}")
+    return names.get(type(value)) or with_article(type(value).__name__)
 
 
 def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:

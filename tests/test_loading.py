@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Report, assert_points_at, check, codes, phase, run_cli
+from tests.helpers import APPS, Report, assert_points_at, check, codes, phase, run_cli
 
 
 def assert_load_failed(report: Report, code: str) -> None:
@@ -224,3 +224,33 @@ def test_factory_flag_on_an_app_says_to_drop_it() -> None:
     finding = run.finding("LC006")
     assert "already an ASGI application" in finding["message"]
     assert finding["hint"] == "drop --factory"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        pytest.param(
+            ["--factory", "not_apps:number"], "not_apps:number is an int, not callable", id="an-int"
+        ),
+        pytest.param(["os:path"], "e.g. os.path:app", id="module-hint-as-written"),
+    ],
+)
+def test_load_failures_read_as_written(args: list[str], fragment: str) -> None:
+    """Messages say "an int", and a module's hint names it as the target did (os.path,
+    not its real name posixpath)."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), *args])
+    assert run.rc == 3
+    (finding,) = run.report["findings"]
+    assert fragment in f"{finding['message']} hint: {finding['hint']}"
+    assert "posixpath:app" not in run.stdout
+
+
+@pytest.mark.parametrize("target", ["ok.:app", "ok..x:app", "ok:.app"])
+def test_an_empty_part_in_a_dotted_path_is_called_malformed(target: str) -> None:
+    """A stray '.' in the module or attribute path is named as such, not as the empty
+    string being an invalid identifier."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), target], json_output=False)
+    assert run.rc == 2
+    assert "path" in run.stderr, run.stderr
+    assert "is malformed: it has a leading, trailing or doubled" in run.stderr
+    assert "''" not in run.stderr

@@ -79,6 +79,8 @@ class GatePlan:
     baseline_floor: float = 0.05
     outputs: Outputs = field(default_factory=Outputs)
     config: str | None = None
+    # Lines for stderr before the run (a target given twice is checked once).
+    notes: tuple[str, ...] = ()
 
     @property
     def updates_its_baseline(self) -> bool:
@@ -110,7 +112,9 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         kind = configuration.KEYS.get(key)
         if kind in ("seconds", "positive") and not configuration.valid_seconds(key, value):
             raise UsageError(f"--{key} must be {configuration.seconds_rule(key)}, not {value:g}")
-    targets = tuple(dict.fromkeys(configuration.targets_of(cli, config)))  # once each
+    listed = configuration.targets_of(cli, config)
+    targets = tuple(dict.fromkeys(listed))  # once each, and said so: see `notes`
+    repeated = [t for t in targets if listed.count(t) > 1]
     if not targets:
         where = f" or in {config.path}" if config is not None else ""
         raise UsageError(
@@ -145,6 +149,12 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         baseline_floor=float(get("baseline-floor")),
         outputs=Outputs(format=fmt, json=get("json"), junit_xml=get("junit-xml")),
         config=config.path if config is not None else None,
+        notes=(
+            f"{', '.join(repeated)} given more than once: checked once "
+            "(--repeat N runs a check N times)",
+        )
+        if repeated
+        else (),
     )
 
 

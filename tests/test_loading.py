@@ -254,3 +254,15 @@ def test_an_empty_part_in_a_dotted_path_is_called_malformed(target: str) -> None
     assert "path" in run.stderr, run.stderr
     assert "is malformed: it has a leading, trailing or doubled" in run.stderr
     assert "''" not in run.stderr
+
+
+def test_a_target_given_twice_is_checked_once_and_said_so() -> None:
+    """ok:app ok:app checks once (one report) with one notice line on stderr."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), "ok:app", "ok:app"])
+    assert run.rc == 0
+    assert run.report["target"] == "ok:app"  # one target: the single-report schema
+    notices = [line for line in run.stderr.splitlines() if "more than once" in line]
+    assert notices == [
+        "lifespan-check: ok:app given more than once: checked once "
+        "(--repeat N runs a check N times)"
+    ]

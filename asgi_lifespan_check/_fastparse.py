@@ -55,8 +55,8 @@ def _number(kind: type[int] | type[float], minimum: float | None, maximum: float
             number = kind(value)
         except (TypeError, ValueError):
             raise ValueError(f"{value!r} is not {noun}") from None
-        if math.isnan(number):  # NaN compares false with everything, minimums included
-            raise ValueError(f"{value!r} is not {noun}")
+        if not math.isfinite(number):  # every number here is seconds or a count
+            raise ValueError(f"{value!r} is not a finite number")
         if minimum is not None and number < minimum:
             raise ValueError(f"{value!r} is less than the minimum of {minimum:g}")
         if maximum is not None and number > maximum:

@@ -95,13 +95,13 @@ async def check(
 
     The options mirror the command line's: timeouts and `hold` in seconds, `lifespan`
     "auto" or "on", `emulate` (a server's name: drive the lifespan as it does), `strict`
-    (warnings fail the check), `ignore` (finding codes to drop); for string targets
-    `app_dir` (default: the current directory), `env_file`, `factory` and
-    `import_timeout`. `name` is how the report names the app (default: the target
-    string, or where a module binds the object, such as "app.main:app"). `max_import`
-    (string targets), `max_startup`, `max_shutdown` and `max_total` are time budgets in
-    seconds, judged as the command line's `--max-*` are: going over one is a finding
-    (LC501-LC504) that fails the check.
+    (warnings fail the check), `ignore` (finding codes to set aside; a code that decides
+    the outcome raises UsageError); for string targets `app_dir` (default: the current
+    directory), `env_file`, `factory` and `import_timeout`. `name` is how the report
+    names the app (default: the target string, or where a module binds the object, such
+    as "app.main:app"). `max_import` (string targets), `max_startup`, `max_shutdown` and
+    `max_total` are time budgets in seconds, judged as the command line's `--max-*` are:
+    going over one is a finding (LC501-LC504) that fails the check.
 
     The app's failures are findings in the report. Raises `UsageError` for a request
     that cannot run (a malformed target, `isolate=True` with an app object, ...).
@@ -270,11 +270,14 @@ def _request(
     )
     validate_run_options(run)
     codes = (ignore,) if isinstance(ignore, str) else tuple(ignore)
+    from .findings import unignorable
+
+    if (problem := unignorable(codes)) is not None:  # as the command line refuses them
+        raise UsageError(f"ignore: {problem}")
     limits = _budgets(*budgets)
     if isinstance(app_or_target, str):
         parse_target(app_or_target)
-        if not import_timeout >= 0:
-            raise UsageError(f"the import timeout must be >= 0 seconds, not {import_timeout!r}")
+        _check_seconds("import-timeout", import_timeout)
         load = LoadOptions(
             target=app_or_target,
             app_dir=os.fspath(app_dir) if app_dir is not None else ".",
@@ -363,10 +366,8 @@ def _budgets(
         ("max_shutdown", max_shutdown),
         ("max_total", max_total),
     ):
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise UsageError(f"{name} must be a number of seconds >= 0, not {value!r}")
+        if value is not None:
+            _check_seconds(name.replace("_", "-"), value)
     return Budgets(max_import, max_startup, max_shutdown, max_total)
 
 
@@ -522,22 +523,29 @@ def validate_run_options(run: RunOptions, load: LoadOptions | None = None) -> No
                 "--backend trio needs the trio package, which is not installed here; "
                 "install it with: pip install 'asgi-lifespan-check[trio]'"
             )
-    # Durations: "not value > 0" also turns NaN away. A timeout of 0 would end the
-    # phase before the app even ran; inf means no timeout at all.
-    positive = [
-        ("startup timeout", run.drive.startup_timeout),
-        ("shutdown timeout", run.drive.shutdown_timeout),
-        ("block threshold", run.block_threshold),
+    # One rule per duration, shared with the command line and the config file
+    # (config.valid_seconds): finite, and > 0 for the timeouts and the block threshold.
+    durations = [
+        ("startup-timeout", run.drive.startup_timeout),
+        ("shutdown-timeout", run.drive.shutdown_timeout),
+        ("block-threshold", run.block_threshold),
+        ("probe-timeout", run.drive.probe_timeout),
+        ("hold", run.drive.hold),
     ]
-    if run.drive.probes:
-        positive.append(("probe timeout", run.drive.probe_timeout))
     if load is not None:
-        positive.append(("import timeout", load.import_timeout))
-    for name, value in positive:
-        if not value > 0:
-            raise UsageError(f"the {name} must be a number of seconds > 0, not {value!r}")
-    if not run.drive.hold >= 0:
-        raise UsageError(f"the hold must be a number of seconds >= 0, not {run.drive.hold!r}")
+        durations.append(("import-timeout", load.import_timeout))
+    for key, value in durations:
+        _check_seconds(key, value)
+
+
+def _check_seconds(key: str, value: object) -> None:
+    from .config import seconds_rule, valid_seconds
+
+    if not valid_seconds(key, value):
+        finite = " (it must be finite)" if isinstance(value, float) and value - value != 0 else ""
+        raise UsageError(
+            f"{key.replace('-', '_')} must be {seconds_rule(key)}{finite}, not {value!r}"
+        )
 
 
 def _isolated(

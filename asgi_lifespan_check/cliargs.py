@@ -119,8 +119,8 @@ def coerce(kind: Any, extra: Any, value: str) -> Any:
             number = int(value) if kind == "int" else float(value)
         except ValueError:
             raise ValueError(f"{value!r} is not {noun}") from None
-        if math.isnan(number):  # NaN compares false with everything, minimums included
-            raise ValueError(f"{value!r} is not {noun}")
+        if not math.isfinite(number):  # every number here is seconds or a count
+            raise ValueError(f"{value!r} is not a finite number")
         if extra is not None and number < extra:
             raise ValueError(f"{value!r} is less than the minimum of {extra:g}")
         return number

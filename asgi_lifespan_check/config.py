@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from ._text import with_article
 from .errors import ConfigError
 
 TYPE_CHECKING = False  # typing itself costs ~10 ms, before the children can start
@@ -31,11 +32,11 @@ KEYS: dict[str, str | tuple[str, ...]] = {
     "app-dir": "path",
     "env-file": "path",
     "factory": "bool",
-    "startup-timeout": "seconds",
-    "shutdown-timeout": "seconds",
-    "import-timeout": "seconds",
+    "startup-timeout": "positive",
+    "shutdown-timeout": "positive",
+    "import-timeout": "positive",
     "hold": "seconds",
-    "block-threshold": "seconds",
+    "block-threshold": "positive",
     "lifespan": ("auto", "on"),
     "backend": ("asyncio", "trio"),
     "isolate": "bool",
@@ -56,7 +57,7 @@ KEYS: dict[str, str | tuple[str, ...]] = {
     "junit-xml": "path",
     "probe": "strings",
     "probe-status": "statuses",
-    "probe-timeout": "seconds",
+    "probe-timeout": "positive",
     # emulate.SERVERS, spelled out: emulate.py is too heavy to import before the spawn
     # (tests/test_config.py keeps the two equal).
     "emulate": ("uvicorn", "hypercorn", "granian", "asgi-lifespan"),
@@ -96,6 +97,7 @@ _DESCRIBE = {
     "path": "a path (a string)",
     "bool": "true or false",
     "seconds": "a number of seconds >= 0",
+    "positive": "a number of seconds > 0",
     "count": "a whole number >= 1",
     "percent": 'a percentage such as "20%" or 20',
     "codes": 'a list of finding codes such as ["LC206"]',
@@ -268,7 +270,7 @@ def _kind_of(value: Any) -> str:
         list: "an array",
         dict: "a table",
     }
-    return names.get(type(value), f"a {type(value).__name__}")
+    return names.get(type(value)) or with_article(type(value).__name__)
 
 
 def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
@@ -292,11 +294,10 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
         if not isinstance(value, bool):
             raise bad()
         return value
-    if kind == "seconds":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-            raise bad()
-        if value == float("inf"):
-            raise bad()
+    if kind in ("seconds", "positive"):
+        if not valid_seconds(key, value):
+            finite = isinstance(value, float) and value - value != 0  # inf and nan
+            raise bad(" (it must be finite)" if finite else "")
         return float(value)
     if kind == "count":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -328,6 +329,23 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
             raise bad()
         return tuple(str(i).strip() for i in items)
     raise AssertionError(f"no checker for {kind!r}")  # pragma: no cover - KEYS is closed
+
+
+def valid_seconds(key: str, value: object) -> bool:
+    """Whether `value` is a valid duration for the setting `key`: a finite number, > 0
+    for the timeouts and the block threshold (0 would end a phase before the app ran, or
+    call every await a block), >= 0 for the rest. The command line, this file and the
+    Python API share this one rule per key."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if value - value != 0:  # inf and nan: no math import before the spawn
+        return False
+    return value > 0 if KEYS.get(key) == "positive" else value >= 0
+
+
+def seconds_rule(key: str) -> str:
+    """What a valid duration for `key` is, in words."""
+    return _DESCRIBE["positive" if KEYS.get(key) == "positive" else "seconds"]
 
 
 def parse_percent(value: object) -> float:

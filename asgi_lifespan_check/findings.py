@@ -7,6 +7,7 @@ explanation for `lifespan-check explain CODE`. Nothing here runs anything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -910,6 +911,44 @@ server can report it; the finding shows the status and the phase.
         ),
     )
 }
+
+
+# The codes that say what happened to the run itself: the app could not be loaded,
+# failed, hung, broke the protocol, crashed or was interrupted. They decide the outcome,
+# so ignoring one would pass an app that never started: an ignore list refuses them.
+# LC404 and LC510 decide an outcome too but stay ignorable: they are judgements (a
+# diagnosis of the app's structure, a probe the user chose) that may need an escape.
+NOT_IGNORABLE = frozenset(
+    entry.code
+    for entry in CATALOGUE.values()
+    if entry.severity == "error" and entry.outcome is not None
+    if entry.code not in ("LC404", "LC510")
+)
+
+
+def unignorable(codes: Iterable[str]) -> str | None:
+    """Why these codes cannot all be ignored, or None when they can."""
+    refused = [c for c in dict.fromkeys(c.strip().upper() for c in codes) if c in NOT_IGNORABLE]
+    if not refused:
+        return None
+    decided = ", ".join(f"{c} ({CATALOGUE[c].outcome_in(None)})" for c in refused)
+    verb = "decides" if len(refused) == 1 else "decide"
+    return (
+        f"{decided} {verb} the outcome and cannot be ignored (that would pass an app "
+        "that failed to run); fix the cause instead"
+    )
+
+
+def ignorable(finding: Finding) -> bool:
+    """Whether an ignore list may set `finding` aside: never one of NOT_IGNORABLE, nor a
+    warning code raised to an error that decides the outcome (LC104 at a deadline,
+    LC106/LC107 with --lifespan on)."""
+    if finding.code in NOT_IGNORABLE:
+        return False
+    entry = CATALOGUE.get(finding.code)
+    if entry is None or entry.outcome is None:
+        return True
+    return not (entry.severity != "error" and finding.severity == "error")
 
 
 def lookup(code: str) -> Code | None:

@@ -53,6 +53,9 @@ def run(
 ) -> Results:
     """Run the plan and return one judged report per target, in the order given."""
     entries = _baseline_entries(plan)
+    if notice is not None:
+        for note in plan.notes:
+            notice(note)
     pool = early if early is not None else []  # adopted children are taken out of it
     if not plan.isolate:
         (target,) = plan.targets

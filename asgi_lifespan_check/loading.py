@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from . import findings
+from ._text import with_article
 from .errors import EnvFileError
 from .frames import CodeClassifier, clip, describe_exception, safe_str
 from .model import Finding
@@ -245,7 +246,8 @@ def call_factory(factory: object, target: Target, classifier: CodeClassifier) ->
             findings.make(
                 "LC006",
                 phase="factory",
-                message=f"{target} is a {type(factory).__name__}, not callable, so it "
+                message=f"{target} is {with_article(type(factory).__name__)}, not callable, "
+                "so it "
                 "cannot be used with --factory",
             )
         )
@@ -338,10 +340,12 @@ def _classify(obj: Any, target: Target, factory: bool) -> LoadedApp:
     if inspect.ismodule(obj):
         raise reject(
             f"a module ({obj.__name__}), not an ASGI application",
-            hint=f"name the application inside it, e.g. {obj.__name__}:app",
+            hint=f"name the application inside it, e.g. {_module_path(target)}:app",
         )
     if not callable(obj):
-        raise reject(f"a {_type_name(obj)}, which is not callable, so not an ASGI application")
+        raise reject(
+            f"{with_article(_type_name(obj))}, which is not callable, so not an ASGI application"
+        )
     if getattr(obj, "_asgi_single_callable", False):
         return LoadedApp(obj, "asgi3", _type_name(obj), obj)
     if getattr(obj, "_asgi_double_callable", False):
@@ -448,6 +452,12 @@ def _signature_text(obj: Any) -> str:
     except (TypeError, ValueError):
         return "(?)"
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _module_path(target: Target) -> str:
+    """The module a target's attributes name, as the user would import it: "os:path" is
+    os.path, whatever its __name__ says (posixpath)."""
+    return ".".join((target.module, *target.attrs))
 
 
 def _type_name(obj: object) -> str:

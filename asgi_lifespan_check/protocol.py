@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from ._text import with_article
+
 STARTUP = "lifespan.startup"
 SHUTDOWN = "lifespan.shutdown"
 STARTUP_COMPLETE = "lifespan.startup.complete"
@@ -62,7 +64,8 @@ def validate_shape(message: object) -> Accepted | Violation:
     if not isinstance(message, Mapping):
         return Violation(
             "LC304",
-            f"send() was given a {type(message).__name__}, not a dict: {_describe(message)}",
+            f"send() was given {with_article(type(message).__name__)}, not a dict: "
+            f"{_describe(message)}",
         )
     if "type" not in message:
         return Violation("LC304", f"the message has no 'type' key: {_describe(message)}")
@@ -70,7 +73,8 @@ def validate_shape(message: object) -> Accepted | Violation:
     if not isinstance(kind, str):
         return Violation(
             "LC304",
-            f"the message's 'type' is a {type(kind).__name__}, not a str: {_describe(kind)}",
+            f"the message's 'type' is {with_article(type(kind).__name__)}, not a str: "
+            f"{_describe(kind)}",
         )
     if kind not in APP_MESSAGES:
         return Violation("LC301", _unknown_type_sentence(kind))

@@ -124,6 +124,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(config: pytest.Config) -> ItemSettings:
+    from .config import seconds_rule, valid_seconds
+
     values: dict[str, float | None] = {}
     for setting in _FLOAT_SETTINGS:
         raw = config.getoption(f"lifespan_check_{setting}")
@@ -131,21 +133,30 @@ def _settings(config: pytest.Config) -> ItemSettings:
         if raw is None:
             raw = str(config.getini(f"lifespan_check_{setting}")).strip() or None
             source = f"ini option lifespan_check_{setting}"
-        wrong = pytest.UsageError(f"{source}: {raw!r} is not a number of seconds >= 0")
+        if raw is None:
+            values[setting] = None
+            continue
+        # The command line's rule: the timeout is a startup timeout (> 0), budgets >= 0.
+        key = "startup-timeout" if setting == "timeout" else setting.replace("_", "-")
         try:
-            value = None if raw is None else float(raw)
+            value = float(raw)
         except ValueError:
-            raise wrong from None
-        if value is not None and not value >= 0:  # negative or NaN
-            raise wrong
+            value = None
+        if value is None or not valid_seconds(key, value):
+            raise pytest.UsageError(f"{source}: {raw!r} is not {seconds_rule(key)}")
         values[setting] = value
     app_dir = config.getoption("lifespan_check_app_dir")
+    source = "--lifespan-check-app-dir"
     if app_dir is not None:
         base = config.invocation_params.dir
     else:
         app_dir = str(config.getini("lifespan_check_app_dir")).strip() or "."
         base = config.inipath.parent if config.inipath is not None else config.rootpath
-    return ItemSettings((base / app_dir).resolve(), **values)
+        source = "ini option lifespan_check_app_dir"
+    directory = (base / app_dir).resolve()
+    if not directory.is_dir():  # else every item would fail as a load failure
+        raise pytest.UsageError(f"{source}: {str(directory)!r} is not a directory")
+    return ItemSettings(directory, **values)
 
 
 def _targets(config: pytest.Config) -> list[str]:

@@ -269,10 +269,8 @@ def build(
             )
         )
 
-    ignored_codes = {c.strip().upper() for c in ignore if c.strip()}
-    kept = [f for f in found if f.code not in ignored_codes]
-    dropped = [f for f in found if f.code in ignored_codes]
-    outcome, passed, exit_code = verdict(kept, strict=strict)
+    kept, dropped = _set_aside(found, ignore)
+    outcome, passed, exit_code = _judged(kept, dropped, strict)
     profile = None
     if profiled:
         from .profiling.build import build as build_profile
@@ -323,17 +321,37 @@ def _finding_rank(finding: Finding) -> tuple[int, float]:
     return (_SEVERITY_RANK.get(finding.severity, 3), t)
 
 
+def _set_aside(found: Iterable[Finding], ignore: Iterable[str]) -> tuple[list[Finding], ...]:
+    """(kept, ignored): the findings whose code is in `ignore`, if they may be ignored."""
+    codes = {c.strip().upper() for c in ignore if c.strip()}
+    kept: list[Finding] = []
+    dropped: list[Finding] = []
+    for f in found:
+        (dropped if f.code in codes and catalogue.ignorable(f) else kept).append(f)
+    return kept, dropped
+
+
+def _judged(
+    kept: Sequence[Finding], ignored: Sequence[Finding], strict: bool
+) -> tuple[str, bool, int]:
+    """(outcome, passed, exit code): ignoring a finding may pass the check, but the
+    outcome stays what happened to the app, ignored findings included."""
+    _, passed, exit_code = verdict(kept, strict=strict)
+    outcome, _, _ = verdict([*kept, *ignored])
+    return outcome, passed, exit_code
+
+
 def with_findings(report: Report, more: Iterable[Finding], ignore: Iterable[str] = ()) -> Report:
     """The report with more findings added (those in `ignore` set aside as ignored) and
     its verdict recomputed."""
-    ignored_codes = {c.strip().upper() for c in ignore if c.strip()}
-    more = list(more)
-    found = [*report.findings, *(f for f in more if f.code not in ignored_codes)]
-    outcome, passed, exit_code = verdict(found, strict=report.strict)
+    kept, dropped = _set_aside(more, ignore)
+    found = [*report.findings, *kept]
+    ignored = (*report.ignored, *dropped)
+    outcome, passed, exit_code = _judged(found, ignored, report.strict)
     updated = replace(
         report,
         findings=tuple(sorted(found, key=_finding_rank)),
-        ignored=(*report.ignored, *(f for f in more if f.code in ignored_codes)),
+        ignored=ignored,
         outcome=outcome,
         passed=passed,
         exit_code=exit_code,

@@ -8,6 +8,7 @@ only the options the user actually typed, keyed by their config names ("startup-
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, cast
 
@@ -78,6 +79,8 @@ class GatePlan:
     baseline_floor: float = 0.05
     outputs: Outputs = field(default_factory=Outputs)
     config: str | None = None
+    # Lines for stderr before the run (a target given twice is checked once).
+    notes: tuple[str, ...] = ()
 
     @property
     def updates_its_baseline(self) -> bool:
@@ -105,7 +108,13 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         value = configuration.setting(key, target, cli, config)
         return DEFAULTS.get(key) if value is None else value
 
-    targets = tuple(dict.fromkeys(configuration.targets_of(cli, config)))  # once each
+    for key, value in cli.items():  # the file's values were checked as it was read
+        kind = configuration.KEYS.get(key)
+        if kind in ("seconds", "positive") and not configuration.valid_seconds(key, value):
+            raise UsageError(f"--{key} must be {configuration.seconds_rule(key)}, not {value:g}")
+    listed = configuration.targets_of(cli, config)
+    targets = tuple(dict.fromkeys(listed))  # once each, and said so: see `notes`
+    repeated = [t for t in targets if listed.count(t) > 1]
     if not targets:
         where = f" or in {config.path}" if config is not None else ""
         raise UsageError(
@@ -127,6 +136,7 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         ("--json", get("json")),
         ("--junit-xml", get("junit-xml")),
         ("--save-baseline", cli.get("save-baseline")),
+        bad=lambda option, problem: _bad(option.removeprefix("--"), cli, config, problem),
     )
     if cli.get("save-baseline"):
         from .baseline import existing
@@ -143,6 +153,12 @@ def resolve(cli: dict[str, Any], config: Config | None) -> GatePlan:
         baseline_floor=float(get("baseline-floor")),
         outputs=Outputs(format=fmt, json=get("json"), junit_xml=get("junit-xml")),
         config=config.path if config is not None else None,
+        notes=(
+            f"{', '.join(repeated)} given more than once: checked once "
+            "(--repeat N runs a check N times)",
+        )
+        if repeated
+        else (),
     )
 
 
@@ -217,10 +233,11 @@ def _target_plan(
 
 
 def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: bool) -> None:
-    from .findings import CATALOGUE
+    from .findings import CATALOGUE, unignorable
 
     unknown = [c for c in codes if c not in CATALOGUE]
-    if not unknown:
+    problem = unignorable(codes)
+    if not unknown and problem is None:
         return
     where = (
         f"{config.shown}: [tool.lifespan-check] ignore"
@@ -228,15 +245,25 @@ def _check_codes(codes: tuple[str, ...], config: Config | None, from_config: boo
         else "--ignore"
     )
     error = ConfigError if from_config and config is not None else UsageError
-    raise error(
-        f"{where}: unknown finding code(s) {', '.join(unknown)}; "
-        "'lifespan-check explain' lists them all"
-    )
+    if unknown:
+        raise error(
+            f"{where}: unknown finding code(s) {', '.join(unknown)}; "
+            "'lifespan-check explain' lists them all"
+        )
+    raise error(f"{where}: {problem}")
 
 
-def writable(*outputs: tuple[str, str | None]) -> None:
+def _usage(option: str, problem: str) -> NoReturn:
+    raise UsageError(f"{option} {problem}")
+
+
+def writable(
+    *outputs: tuple[str, str | None], bad: Callable[[str, str], NoReturn] = _usage
+) -> None:
     """Check before any check runs that each output file can be written, and that no
-    file is asked for twice (a late failure would hide the verdict behind exit 2)."""
+    file is asked for twice (a late failure would hide the verdict behind exit 2).
+    `bad(option, problem)` raises the error; resolve() names a value from the config
+    file by its key there."""
     seen: dict[str, str] = {}
     for option, path in outputs:
         if path is None:
@@ -252,16 +279,16 @@ def writable(*outputs: tuple[str, str | None]) -> None:
             )
         full = os.path.abspath(path)
         if full in seen:
-            raise UsageError(f"{option} and {seen[full]} both name {path!r}: one file each")
+            bad(option, f"names {path!r}, as {seen[full]} does: one file each")
         seen[full] = option
         if os.path.isdir(full):
-            raise UsageError(f"{option} {path!r} is a directory, not a file")
+            bad(option, f"{path!r} is a directory, not a file")
         existing = os.path.dirname(full)
         while not os.path.exists(existing):  # missing folders are created: judge the nearest
             existing = os.path.dirname(existing)
         if existing != os.path.dirname(full):
             if not os.access(existing, os.W_OK | os.X_OK):
-                raise UsageError(f"{option} {path!r} cannot be written in {existing!r}")
+                bad(option, f"{path!r} cannot be written in {existing!r}")
             continue
         # Opening it is the only test that also holds for root and for odd file systems.
         created = not os.path.exists(full)
@@ -269,8 +296,6 @@ def writable(*outputs: tuple[str, str | None]) -> None:
             with open(full, "a", encoding="utf-8"):
                 pass
         except OSError as exc:
-            raise UsageError(
-                f"{option} {path!r} cannot be written: {exc.strerror or exc}"
-            ) from None
+            bad(option, f"{path!r} cannot be written: {exc.strerror or exc}")
         if created:
             os.remove(full)

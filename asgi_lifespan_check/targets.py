@@ -44,6 +44,11 @@ def parse_target(text: str) -> Target:
             f"try {suggestion!r}"
         )
     for label, dotted in (("module", module), ("attribute", attr)):
+        if "" in dotted.split("."):
+            raise TargetError(
+                f"target {text!r}: the {label} path {dotted!r} is malformed: it has a "
+                "leading, trailing or doubled '.'"
+            )
         for part in dotted.split("."):
             if not part.isidentifier():
                 raise TargetError(

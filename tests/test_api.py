@@ -202,7 +202,12 @@ def test_a_protocol_error_names_the_send() -> None:
         ("object", {"max_import": 1.0}, UsageError, "max_import need(s)"),
         ("api_ok", {}, TargetError, "there is no ':'"),
         ("api_ok:app", {"backend": "curio"}, UsageError, "unknown backend 'curio'"),
-        ("api_ok:app", {"startup_timeout": -1}, UsageError, "startup timeout must be"),
+        (
+            "api_ok:app",
+            {"startup_timeout": -1},
+            UsageError,
+            "startup_timeout must be a number of seconds > 0",
+        ),
         ("api_ok:app", {"lifespan": "off"}, UsageError, "unknown lifespan mode 'off'"),
     ],
 )

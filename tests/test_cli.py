@@ -7,7 +7,7 @@ import re
 import pytest
 
 from asgi_lifespan_check import __version__
-from tests.helpers import APPS, check, invoke, marker
+from tests.helpers import APPS, check, invoke, marker, run_cli
 
 _BOX = re.compile(r"[\u2500-\u257f]")
 
@@ -88,6 +88,30 @@ def test_timeout_that_is_not_positive_is_a_usage_error(value: str) -> None:
         ["--format", "json", "--startup-timeout", value, "--app-dir", str(APPS), "ok:app"],
         "startup",
     )
+
+
+BAD_DURATIONS = [
+    (["--startup-timeout", "inf"], "'--startup-timeout': 'inf' is not a finite number"),
+    (["--startup-timeout", "1e999"], "'--startup-timeout': '1e999' is not a finite number"),
+    (["--hold", "nan"], "'--hold': 'nan' is not a finite number"),
+    (["--max-total", "inf"], "'--max-total': 'inf' is not a finite number"),
+    (["--probe-timeout", "0"], "--probe-timeout must be a number of seconds > 0, not 0"),
+    (["--block-threshold", "0"], "--block-threshold must be a number of seconds > 0"),
+    (["--hold", "-1"], "--hold must be a number of seconds >= 0, not -1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), BAD_DURATIONS, ids=[" ".join(a) for a, _ in BAD_DURATIONS]
+)
+def test_durations_follow_the_config_files_rules(args: list[str], expected: str) -> None:
+    """Durations on the command line must be finite, and > 0 for timeouts (with or
+    without --probe), exactly as in [tool.lifespan-check]: exit 2 naming the option."""
+    run = run_cli([*args, "--no-config", "--app-dir", str(APPS), "ok:app"], json_output=False)
+    assert run.rc == 2, run.stdout
+    assert run.stdout == ""
+    assert expected in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_explain_prints_the_long_explanation() -> None:

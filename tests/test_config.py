@@ -113,6 +113,18 @@ BAD_CONFIGS = [
     ("probe = ['FETCH /x']", ["probe 'FETCH /x'", "not an HTTP method"]),
     ("probe-status = ['abc']", ["probe status 'abc'"]),
     ("format = [", ["not valid TOML"]),
+    # One rule per duration, the command line's: > 0 for timeouts, finite for all.
+    ("startup-timeout = 0", ["startup-timeout must be a number of seconds > 0", "0"]),
+    ("startup-timeout = -3", ["startup-timeout must be a number of seconds > 0", "-3"]),
+    ("block-threshold = 0", ["block-threshold must be a number of seconds > 0"]),
+    ("probe-timeout = 0", ["probe-timeout must be a number of seconds > 0"]),
+    ("startup-timeout = inf", ["startup-timeout must be", "inf (it must be finite)"]),
+    ("hold = nan", ["hold must be a number of seconds >= 0", "nan (it must be finite)"]),
+    (
+        '[tool.lifespan-check.overrides."gate_ok:app"]\nimport-timeout = 0',
+        ['overrides."gate_ok:app"] import-timeout must be a number of seconds > 0'],
+    ),
+    ("json = '.'", ["[tool.lifespan-check] json: ", "is a directory"]),
 ]
 
 

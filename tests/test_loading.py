@@ -253,3 +253,45 @@ def test_import_or_factory_past_its_timeout_is_lc007_at_the_line(
     assert_points_at(finding, module, "hang")
     assert phase(run.report, phase_name)["status"] == "timeout"
     assert run.report["duration_s"] < 30
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        pytest.param(
+            ["--factory", "not_apps:number"], "not_apps:number is an int, not callable", id="an-int"
+        ),
+        pytest.param(["os:path"], "e.g. os.path:app", id="module-hint-as-written"),
+    ],
+)
+def test_load_failures_read_as_written(args: list[str], fragment: str) -> None:
+    """Messages say "an int", and a module's hint names it as the target did (os.path,
+    not its real name posixpath)."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), *args])
+    assert run.rc == 3
+    (finding,) = run.report["findings"]
+    assert fragment in f"{finding['message']} hint: {finding['hint']}"
+    assert "posixpath:app" not in run.stdout
+
+
+@pytest.mark.parametrize("target", ["ok.:app", "ok..x:app", "ok:.app"])
+def test_an_empty_part_in_a_dotted_path_is_called_malformed(target: str) -> None:
+    """A stray '.' in the module or attribute path is named as such, not as the empty
+    string being an invalid identifier."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), target], json_output=False)
+    assert run.rc == 2
+    assert "path" in run.stderr, run.stderr
+    assert "is malformed: it has a leading, trailing or doubled" in run.stderr
+    assert "''" not in run.stderr
+
+
+def test_a_target_given_twice_is_checked_once_and_said_so() -> None:
+    """ok:app ok:app checks once (one report) with one notice line on stderr."""
+    run = run_cli(["--no-config", "--app-dir", str(APPS), "ok:app", "ok:app"])
+    assert run.rc == 0
+    assert run.report["target"] == "ok:app"  # one target: the single-report schema
+    notices = [line for line in run.stderr.splitlines() if "more than once" in line]
+    assert notices == [
+        "lifespan-check: ok:app given more than once: checked once "
+        "(--repeat N runs a check N times)"
+    ]

@@ -274,12 +274,25 @@ def test_the_option_adds_one_item_per_target(project: pytest.Pytester) -> None:
             ["--lifespan-check-max-startup", "soon"],
             "ERROR: --lifespan-check-max-startup: 'soon' is not a number of seconds >= 0",
         ),
+        (
+            ["--lifespan-check-timeout", "0"],
+            "ERROR: --lifespan-check-timeout: '0' is not a number of seconds > 0",
+        ),
+        (
+            ["--lifespan-check-max-total", "inf"],
+            "ERROR: --lifespan-check-max-total: 'inf' is not a number of seconds >= 0",
+        ),
+        (
+            ["--lifespan-check-app-dir", "/nonexistent"],
+            "ERROR: --lifespan-check-app-dir: '/nonexistent' is not a directory",
+        ),
     ],
 )
 def test_bad_settings_are_usage_errors(
     project: pytest.Pytester, args: list[str], message: str
 ) -> None:
-    """A malformed target or budget stops pytest with a usage error naming it."""
+    """A malformed target, timeout, budget or app directory stops pytest at once with a
+    usage error naming the option and the value, instead of failing every item."""
     result = project.runpytest_subprocess("-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])

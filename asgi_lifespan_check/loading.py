@@ -25,16 +25,35 @@ from .targets import Target
 AsgiApp = Callable[[Any, Any, Any], Any]
 
 
+def env_file_problem(path: str) -> str | None:
+    """What is wrong with a .env file, said after its name; None when it loads cleanly."""
+    if not os.path.isfile(path):
+        return f"{path!r} does not exist or is not a file"
+    try:
+        from dotenv.parser import parse_stream
+
+        with open(path, encoding="utf-8") as stream:
+            bad = [b.original.line for b in parse_stream(stream) if b.error]
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{path!r} cannot be read: {exc}"
+    if bad:
+        # python-dotenv only logs these and skips them: the variable would be missing.
+        lines = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
+        return (
+            f"{path!r}: line{'s' if len(bad) > 1 else ''} {lines} cannot be parsed "
+            "(expected NAME=value)"
+        )
+    return None
+
+
 def load_env_file(path: str) -> list[str]:
     """Load variables from a .env file (existing variables win, as with uvicorn)."""
-    if not os.path.isfile(path):
-        raise EnvFileError(f"--env-file {path!r} does not exist or is not a file")
-    try:
-        from dotenv import dotenv_values
+    problem = env_file_problem(path)
+    if problem is not None:
+        raise EnvFileError(f"--env-file {problem}")
+    from dotenv import dotenv_values
 
-        values = dotenv_values(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EnvFileError(f"--env-file {path!r} cannot be read: {exc}") from exc
+    values = dotenv_values(path)
     loaded = []
     for key, value in values.items():
         if value is not None and key not in os.environ:

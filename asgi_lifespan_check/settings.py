@@ -182,8 +182,12 @@ def _target_plan(
             raise ConfigError(f"{config.shown}: [tool.lifespan-check] targets: {exc}") from None
         raise
     load = LoadOptions(**configuration.load_plan(target, cli, config))
-    if load.env_file is not None and not os.path.isfile(load.env_file):
-        _bad("env-file", cli, config, f"{load.env_file!r} does not exist or is not a file")
+    if load.env_file is not None:
+        from .loading import env_file_problem
+
+        problem = env_file_problem(load.env_file)
+        if problem is not None:
+            _bad("env-file", cli, config, problem)
     if load.app_dir is not None and not os.path.isdir(load.app_dir):
         _bad("app-dir", cli, config, f"{load.app_dir!r} is not a directory")
     probes = tuple(get("probe", target))

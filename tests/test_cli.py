@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,19 @@ def test_missing_env_file_is_a_usage_error() -> None:
         ["--format", "json", "--env-file", "no-such.env", "--app-dir", str(APPS), "ok:app"],
         "--env-file",
         "'no-such.env' does not exist",
+    )
+
+
+def test_env_file_with_lines_that_cannot_be_parsed_is_a_usage_error(tmp_path: Path) -> None:
+    """An --env-file line python-dotenv cannot parse would silently leave its variable
+    unset (servers only log it): a usage error naming the file and the lines."""
+    env = tmp_path / "ci.env"
+    env.write_text('DATABASE_URL=postgres://db\nthis is not an assignment\nTOKEN="unclosed\n')
+    assert_usage_error(
+        ["--format", "json", "--env-file", str(env), "--app-dir", str(APPS), "ok:app"],
+        "--env-file",
+        "ci.env",
+        "lines 2, 3",
     )
 
 

@@ -138,14 +138,17 @@ def _finding(
     delta: BaselineDelta, tolerance_pct: float, floor_s: float, severity: Severity, runs: int
 ) -> Finding:
     change = delta.change_pct
-    change_text = f" (+{change:.0f} %)" if change is not None else ""
+    # The difference itself: with a small floor, whole milliseconds may round it away.
+    slower = f"+{(delta.current_s - delta.baseline_s) * 1000:.1f} ms"
+    change_text = f" ({slower}, +{change:.1f} %)" if change is not None else f" ({slower})"
     measured = f"the median {delta.name} of {runs} runs" if runs > 1 else delta.name
+    floor = "no floor" if floor_s == 0 else f"the floor of {duration(floor_s)}"
     return findings.make(
         "LC505",
         phase=delta.name,
         message=f"{measured} took {duration(delta.current_s)} against "
         f"{duration(delta.baseline_s)} in the baseline{change_text}, beyond the tolerance "
-        f"of {tolerance_pct:g} % and the floor of {duration(floor_s)}",
+        f"of {tolerance_pct:g} % and {floor}",
         severity=severity,
         details=delta.to_dict() | {"tolerance_pct": tolerance_pct, "floor_s": floor_s},
         hint="find what made it slower, or save a new baseline with --save-baseline",

@@ -85,6 +85,22 @@ def test_tolerance_and_floor_must_both_be_exceeded(
     assert [f.code for f in found] == (["LC505"] if regressed else [])
 
 
+def test_a_regression_smaller_than_a_millisecond_is_shown_as_such() -> None:
+    """With no floor, a fraction of a millisecond can fail the check: the message gives
+    the difference itself, not two equal rounded figures."""
+    _, found = compare(
+        _report(),
+        {"startup": 0.3035},
+        {"app:app": {"startup": 0.3031}},
+        file="b.json",
+        tolerance_pct=0,
+        floor_s=0,
+    )
+    [lc505] = found
+    assert "(+0.4 ms, +0.1 %)" in lc505.message
+    assert "no floor" in lc505.message
+
+
 def test_a_target_missing_from_the_baseline_is_not_compared() -> None:
     """A new target has nothing to compare with: no finding, and the report says so."""
     comparison, found = compare(

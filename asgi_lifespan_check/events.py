@@ -21,6 +21,7 @@ could not do the check at all).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -89,6 +90,11 @@ class ListSink:
         self.events.append(event)
 
 
+# The child's exit status when the app closed its event pipe (os.closerange): with no
+# way to report, it stops, and the supervisor says why.
+CHANNEL_CLOSED_STATUS = 213
+
+
 class PipeSink:
     """Writes events as JSON lines to a file descriptor (the child's event pipe)."""
 
@@ -106,9 +112,10 @@ class PipeSink:
             while data:
                 written = os.write(self._fd, data)
                 data = data[written:]
-        except OSError:
-            # The supervisor is gone or the app closed our descriptor; the parent reports
-            # the missing events as a crash, so there is nothing better to do here.
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                os._exit(CHANNEL_CLOSED_STATUS)  # the app closed it: nothing can reach us
+            # The supervisor is gone: it reports the missing events as a crash.
             self.broken = True
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from ._spawn import Spawned, send, start
 from .awaits import OWN_THREAD_PREFIX
 from .errors import SupervisorError
-from .events import Event, decode_lines
+from .events import CHANNEL_CLOSED_STATUS, Event, decode_lines
 from .model import Finding, Frame, Output, Severity
 from .options import LoadOptions, RunOptions
 
@@ -492,6 +492,15 @@ class Child:
                 main,
                 rel,
                 {"signal": name, "signum": -status, "dump": dump},
+            )
+        elif status == CHANNEL_CLOSED_STATUS:
+            message = (
+                f"the app closed lifespan-check's event pipe during {phase}, so the check "
+                "could not go on: it closes file descriptors it did not open (os.closerange "
+                "or a daemonizing library does)"
+            )
+            finding = _finding_event(
+                "LC602", phase, message, where, main, rel, {"status": status, "dump": dump}
             )
         else:
             message = f"the app's process exited with status {status} during {phase}{at}"

@@ -47,6 +47,18 @@ def test_child_holding_the_gil_is_dumped_and_killed(run_token: str) -> None:
     assert survivors(run_token) == []
 
 
+def test_app_closing_the_tools_pipes_is_named_as_such(run_token: str) -> None:
+    """os.closerange() in the app closes the child's event pipe too: the check cannot go
+    on, and the report says why instead of "exited with status 0"."""
+    run = run_app("closes_every_descriptor:app", token=run_token)
+    assert run.rc == 5
+    finding = run.finding("LC602")
+    assert finding["phase"] == "startup"
+    assert "closed lifespan-check's event pipe" in finding["message"]
+    assert "os.closerange" in finding["message"]
+    assert survivors(run_token) == []
+
+
 def test_fifty_megabytes_of_stdout_keep_the_json_clean() -> None:
     """An app that floods stdout leaves stdout one JSON document and the tail in the report."""
     run = run_app("floods_stdout:app")

@@ -266,6 +266,10 @@ class Runner:
             self.recorder.finding(_leaked_threads(infos, self.recorder))
         # A process stopped at shutdown may take a moment to exit after its signal.
         left = self._leaked_processes()
+        if not left and self._spawns is not None and self._spawns.spawned:
+            # A daemon in the middle of an exec shows no environment (no marker) yet.
+            time.sleep(0.02)
+            left = self._leaked_processes()
         while left and time.monotonic() < deadline:
             time.sleep(0.01)
             left = self._leaked_processes()

@@ -72,7 +72,8 @@ def assert_same(before: State, after: State) -> None:
     assert after.sys_path == before.sys_path
     assert sorted(after.modules - before.modules) == []
     assert after.handlers == before.handlers
-    assert after.fds == before.fds
+    # Descriptors that closed meanwhile belong to earlier tests' collected objects.
+    assert sorted(set(after.fds) - set(before.fds)) == []
     assert after.current_loop is before.current_loop
 
 

@@ -73,7 +73,12 @@ def _daemon():
 
 
 def _daemon_by_shell():
-    subprocess.run("setsid sleep 61 >/dev/null 2>&1 &", shell=True, check=True)  # <- setsid
+    ready = f"/tmp/lifespan-check-daemon-{os.getpid()}"
+    command = f"setsid sh -c 'touch {ready}; exec sleep 61' >/dev/null 2>&1 &"
+    subprocess.run(command, shell=True, check=True)  # <- setsid
+    while not os.path.exists(ready):  # up and detached, as a daemon is once started
+        time.sleep(0.01)
+    os.unlink(ready)
 
 
 leaves_subprocess = lifespan_app(_popen, _forget)

@@ -45,6 +45,29 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def kill_marked(variable: str, value: str) -> int:
+    """Kill every process whose environment holds variable=value: the processes an app
+    started, wherever they went (a double fork, setsid), when we are not their
+    subreaper (the Python API, the pytest plugin)."""
+    if not sys.platform.startswith("linux") or not value:
+        return 0
+    needle = f"\0{variable}={value}\0".encode()
+    killed = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as environ:
+                if needle not in b"\0" + environ.read() + b"\0":
+                    continue
+        except OSError:
+            continue  # gone, or not ours to read
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(int(entry), signal.SIGKILL)
+            killed += 1
+    return killed
+
+
 def kill_orphans(deadline_s: float = 2.0) -> int:
     """Kill and reap every child we still have (and theirs, as they come back to us)."""
     killed = 0

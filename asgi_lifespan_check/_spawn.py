@@ -21,10 +21,20 @@ class Spawned:
     """A started child: its pid and our ends of its pipes (a plain class: NamedTuple
     would import typing, ~10 ms before the child can start)."""
 
-    __slots__ = ("ctrl_w", "dump_r", "err_r", "evt_r", "out_r", "pid")
+    __slots__ = ("ctrl_w", "dump_r", "err_r", "evt_r", "marker", "out_r", "pid")
 
-    def __init__(self, pid: int, ctrl_w: int, evt_r: int, dump_r: int, out_r: int, err_r: int):
+    def __init__(
+        self,
+        pid: int,
+        ctrl_w: int,
+        evt_r: int,
+        dump_r: int,
+        out_r: int,
+        err_r: int,
+        marker: str,
+    ):
         self.pid = pid
+        self.marker = marker  # RUN_MARKER's value in the child's environment
         self.ctrl_w = ctrl_w  # commands to the child
         self.evt_r = evt_r  # events from the child
         self.dump_r = dump_r  # faulthandler dumps from the child
@@ -66,10 +76,11 @@ def spawn(
         # runner puts the app's directory on sys.path itself, right before the import.
         flags = ["-P", *(["-X", "importtime"] if profile else [])]
         argv = [executable, *flags, "-m", "asgi_lifespan_check._child", *map(str, child_fds)]
+        marker = os.urandom(8).hex()
         pid = os.posix_spawn(
             executable,
             argv,
-            {**(os.environ if env is None else env), RUN_MARKER: os.urandom(6).hex()},
+            {**(os.environ if env is None else env), RUN_MARKER: marker},
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_DUP2, out_w, 1),
@@ -84,7 +95,7 @@ def spawn(
     finally:
         for fd in {*child_fds, out_w, err_w, stderr_w}:
             os.close(fd)
-    return Spawned(pid, ctrl_w, evt_r, dump_r, out_r, err_r)
+    return Spawned(pid, ctrl_w, evt_r, dump_r, out_r, err_r, marker)
 
 
 def send(spawned: Spawned, command: dict[str, object]) -> None:

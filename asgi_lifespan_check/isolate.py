@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._spawn import Spawned, send, start
+from ._orphans import kill_marked
+from ._spawn import RUN_MARKER, Spawned, send, start
 from .awaits import OWN_THREAD_PREFIX
 from .errors import SupervisorError
 from .events import CHANNEL_CLOSED_STATUS, Event, decode_lines
@@ -212,6 +213,9 @@ class Child:
             self.kill()
             self.wait(2.0)
             self.reap()
+            # What left the process group (daemons) goes too; the CLI, a subreaper, would
+            # also get them back at its very end, the API and the plugin never would.
+            kill_marked(RUN_MARKER, self._fds.marker)
             selector.close()
             self._close_fds()
         self._conclude()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from asgi_lifespan_check import check_sync
 from tests.helpers import (
     APPS,
     Run,
@@ -248,6 +249,19 @@ def test_daemon_that_detached_itself_is_lc409_too(
     assert process["detached"] is True
     assert "detached" in finding["message"]
     assert_points_at(finding, "leak_process", tag)
+    assert survivors(run_token) == []
+
+
+@pytest.mark.parametrize("app", ["leaves_daemon", "leaves_daemon_by_shell"])
+def test_isolated_api_check_leaves_no_daemon_behind(
+    app: str, run_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Python API's isolated check is no subreaper, yet a daemon the app detached is
+    still found (LC409, detached) and killed when the check ends."""
+    monkeypatch.setenv("LC_TEST_RUN", run_token)  # inherited by the child and its daemon
+    report = check_sync(f"leak_process:{app}", isolate=True, app_dir=APPS)
+    [finding] = [f for f in report.findings if f.code == "LC409"]
+    assert finding.details["processes"][0]["detached"] is True
     assert survivors(run_token) == []
 
 

@@ -556,6 +556,15 @@ class Driver:
         # (Starlette), else the one it was handling when it sent it (Quart).
         exc = self._end.exc if self._end is not None and self._end.exc is not None else sent.exc
         exc_info = describe_exception(exc, self.classifier) if exc is not None else None
+        if exc_info is not None and (
+            is_traceback or not summary or (exc_info.message and exc_info.message in summary)
+        ):
+            # The message is that exception's text (Starlette: its traceback; Quart: its
+            # str()): the exception says it whole, a group's other members included.
+            summary = exc_info.summary
+            exc_info_told = True
+        else:
+            exc_info_told = False
         stack: tuple[Frame, ...] = sent.stack
         if exc_info is not None and exc_info.location is not None:
             stack = exc_info.stack
@@ -574,7 +583,7 @@ class Driver:
             message = f"the app sent {sent.type}: {summary}"
         else:
             message = f"the app sent {sent.type} with no message"
-        if exc_info is not None and exc_info.summary not in summary:
+        if exc_info is not None and not exc_info_told:
             message += f"\n(while handling {exc_info.summary})"
         details: dict[str, Any] = {"failed_message": clip(text)}
         if exc_info is not None:

@@ -225,10 +225,15 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
         stack=tuple(stack),
         location=innermost_user(stack),
         group_size=len(leaves),
-        others=tuple(
-            f"{exception_name(e)}: {clip(_message(e), 200)}" for e in leaves[1:_GROUP_SHOWN]
-        ),
+        others=tuple(_member(e, classifier) for e in leaves[1:_GROUP_SHOWN]),
     )
+
+
+def _member(exc: BaseException, classifier: CodeClassifier) -> str:
+    """One more exception of a group, with the user's line it came from."""
+    where = innermost_user(traceback_frames(exc.__traceback__, classifier))
+    at = f" at {os.path.basename(where.file)}:{where.line}" if where is not None else ""
+    return f"{exception_name(exc)}: {clip(_message(exc), 200)}{at}"
 
 
 _GROUP_SHOWN = 4  # the first exception of a group and this many minus one of the others

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_points_at, check, phase
+from tests.helpers import assert_points_at, check, marker, phase
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,18 @@ def test_broken_lifespan_contract_points_at_the_lifespan_with_advice(
     finding = run.finding(code)
     assert_points_at(finding, module, "handler")
     assert advice in finding["hint"]
+
+
+def test_framework_reporting_an_exception_group_names_every_failure() -> None:
+    """FastAPI sends the group's traceback: the finding names both failures, each with
+    its line, and points at the first; nothing reads as one exception handling another."""
+    run = check("fw_fastapi_task_group_fails:app")
+    finding = run.finding("LC102")
+    second = marker("fw_fastapi_task_group_fails", "second")
+    assert "ConnectionRefusedError: database refused" in finding["message"]
+    assert (
+        f"TimeoutError: cache timed out at fw_fastapi_task_group_fails.py:{second}"
+        in (finding["message"])
+    )
+    assert "while handling" not in finding["message"]
+    assert_points_at(finding, "fw_fastapi_task_group_fails", "first")

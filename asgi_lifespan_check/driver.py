@@ -783,8 +783,9 @@ class Driver:
             "completed' and the server exits",
             location=where,
             stack=stack,
-            hint="to stop the server, raise an exception or send lifespan.startup.failed; "
-            "never stop the loop you are running on",
+            hint="to stop the server, raise an exception"
+            + (" or send lifespan.startup.failed" if self._phase == "startup" else "")
+            + "; never stop the loop you are running on",
         )
 
     def stuck(self, phase: str, episode: BlockEpisode | None, stack: tuple[Frame, ...]) -> None:

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from . import findings
-from .findings import EXIT_IO, EXIT_USAGE, PHASE_TIMEOUT
+from .findings import EXIT_IO, EXIT_USAGE, PHASE_FAILED, PHASE_TIMEOUT
 
 USAGE = """\
 Usage: lifespan-check explain [CODE...] [--format text|json]
@@ -84,7 +84,9 @@ def _listing(entries: list[findings.Code]) -> str:
 def _outcome(entry: findings.Code) -> str | None:
     if entry.outcome is None:
         return None
-    return entry.outcome.replace(PHASE_TIMEOUT, "startup-timeout or shutdown-timeout")
+    return entry.outcome.replace(PHASE_TIMEOUT, "startup-timeout or shutdown-timeout").replace(
+        PHASE_FAILED, "startup-failed, running-failed or shutdown-failed"
+    )
 
 
 def _text(entry: findings.Code) -> str:

@@ -23,8 +23,9 @@ EXIT_INTERNAL = 70
 EXIT_IO = 74  # sysexits EX_IOERR: the report could not be written
 EXIT_INTERRUPTED = 130
 
-# Outcome of a phase-dependent timeout code (LC104 decides by the phase it happened in).
+# Outcomes of phase-dependent codes (LC104, LC111 decide by the phase they happened in).
 PHASE_TIMEOUT = "<phase>-timeout"
+PHASE_FAILED = "<phase>-failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class Code:
     def outcome_in(self, phase: str | None) -> str | None:
         if self.outcome == PHASE_TIMEOUT:
             return "shutdown-timeout" if phase == "shutdown" else "startup-timeout"
+        if self.outcome == PHASE_FAILED:
+            return f"{phase}-failed" if phase in ("running", "shutdown") else "startup-failed"
         return self.outcome
 
 
@@ -359,7 +362,7 @@ instead of interrupting.
             "LC111",
             "error",
             "The app stopped the event loop",
-            None,
+            PHASE_FAILED,
             EXIT_FAILED,
             """
 The app called loop.stop() on the event loop its lifespan runs on. The check restarts the

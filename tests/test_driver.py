@@ -354,8 +354,7 @@ def test_app_stopping_the_event_loop_is_a_finding_not_an_internal_error(isolatio
     """loop.stop() from the app ends a server's asyncio.run(); the check carries on to
     the end and reports the call at the user's line (LC111), as an error."""
     run = check("stops_the_loop:app", isolation)
-    assert run.rc == 1, run.stderr
-    assert run.report["passed"] is False
+    assert_verdict(run, "startup-failed", 1)
     assert run.codes == ["LC111"]
     finding = run.finding("LC111")
     assert finding["phase"] == "startup"

@@ -21,6 +21,7 @@ CODES: list[tuple[str, str, str | None, int]] = [
     ("LC106", "warning", "unsupported", 1),
     ("LC107", "warning", "unsupported", 1),
     ("LC109", "error", "running-failed", 1),
+    ("LC111", "error", "startup-failed, running-failed or shutdown-failed", 1),
     ("LC201", "error", "shutdown-failed", 1),
     ("LC202", "error", "shutdown-failed", 1),
     ("LC203", "error", "shutdown-timeout", 4),

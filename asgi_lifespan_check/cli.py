@@ -403,7 +403,6 @@ def main(
         typer.Option(
             "--probe-timeout",
             metavar="SECONDS",
-            min=0,
             help="How long each probe may take.",
             rich_help_panel=GATE,
         ),

@@ -317,7 +317,8 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
         if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
             raise bad()
         if kind == "codes":
-            return tuple(i.strip().upper() for i in items)
+            # "LC206,LC402" in one string, as on the command line, means two codes.
+            return tuple(c.strip().upper() for i in items for c in i.split(",") if c.strip())
         if kind == "targets" and not items:
             raise bad(" (an empty list)")
         return tuple(i.strip() for i in items)

@@ -97,6 +97,8 @@ BAD_CONFIGS = [
     ("targets = []", ["targets must be", "empty list"]),
     ("targets = 'app'", ["targets", "'app'", "module:attribute"]),
     ("ignore = ['LC999']", ["ignore", "LC999"]),
+    # Comma-separated in one string, as on the command line: only the unknown one named.
+    ("ignore = ['LC206,LC999']", ["ignore: unknown finding code(s) LC999;"]),
     ("tolerance = 'a lot'", ["tolerance must be a percentage"]),
     (
         '[tool.lifespan-check.overrides."x:app"]\nstartup-timeout = 1',

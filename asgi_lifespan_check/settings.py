@@ -192,14 +192,16 @@ def _target_plan(
         _bad("app-dir", cli, config, f"{load.app_dir!r} is not a directory")
     probes = tuple(get("probe", target))
     statuses = tuple(get("probe-status", target))
-    try:
-        for probe in probes:
-            parse_probe(probe)
-        parse_statuses(statuses)
-    except UsageError as exc:
-        if config is not None and not {"probe", "probe-status"} & set(cli):
-            raise ConfigError(f"{config.shown}: [tool.lifespan-check] {exc}") from None
-        raise
+    for key, check in (
+        ("probe", lambda: [parse_probe(probe) for probe in probes]),
+        ("probe-status", lambda: parse_statuses(statuses)),
+    ):
+        try:
+            check()
+        except UsageError as exc:
+            if config is not None and key not in cli:
+                raise ConfigError(f"{config.shown}: [tool.lifespan-check] {key}: {exc}") from None
+            raise
     backend = str(get("backend", target))
     lifespan = str(get("lifespan", target))
     if backend not in BACKENDS or lifespan not in LIFESPAN_MODES:  # pragma: no cover

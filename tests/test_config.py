@@ -112,8 +112,8 @@ BAD_CONFIGS = [
     # Values of the right type that name something unusable: still the file and the key.
     ("app-dir = 'nowhere'", ["app-dir: ", "nowhere' is not a directory"]),
     ("env-file = 'missing.env'", ["env-file: ", "missing.env' does not exist"]),
-    ("probe = ['FETCH /x']", ["probe 'FETCH /x'", "not an HTTP method"]),
-    ("probe-status = ['abc']", ["probe status 'abc'"]),
+    ("probe = ['FETCH /x']", ["] probe: probe 'FETCH /x'", "not an HTTP method"]),
+    ("probe-status = ['abc']", ["] probe-status: probe status 'abc'"]),
     ("format = [", ["not valid TOML"]),
     # One rule per duration, the command line's: > 0 for timeouts, finite for all.
     ("startup-timeout = 0", ["startup-timeout must be a number of seconds > 0", "0"]),

@@ -123,6 +123,7 @@ class Driver:
         self._final_delivered = False
         self._receive_after_final = False
         self._waiting_in_receive = False
+        self._unsupported = False  # it turned the lifespan down, and that is a warning
         self._task: Handle | None = None
         self._beat_task: Handle | None = None
         self._phase = "startup"
@@ -233,8 +234,12 @@ class Driver:
         if self.watchdog is not None:
             self._beat_task = self.runtime.spawn(self._heartbeat, "lifespan-check-heartbeat")
         try:
-            if await self._startup() and await self._running():
-                await self._shutdown()
+            if await self._startup():
+                if await self._running():
+                    await self._shutdown()
+            elif self._unsupported and self.options.probes:
+                # Servers in 'auto' mode serve such an app all the same (Django).
+                await self._probe()
         finally:
             self._listening = False
             if self.watchdog is not None:
@@ -310,7 +315,9 @@ class Driver:
         nothing = not self.protocol.anything_exchanged
         received = protocol.STARTUP in self.protocol.received
         severity = "error" if self.options.lifespan == "on" else None
-        if (end.exc is not None and not received) or nothing:
+        refused = (end.exc is not None and not received) or nothing
+        self._unsupported = refused and severity is None
+        if refused:
             kind = "ignored" if end.exc is None else "raised"
             entered = frozenset(self.entry_trace.codes)
             lines = dict(self.entry_trace.last_line)

@@ -189,3 +189,19 @@ def test_probes_from_config_per_target(tmp_path: Path) -> None:
     assert [p["path"] for p in fastapi["probes"]] == ["/teapot"]
     assert [p["path"] for p in starlette["probes"]] == ["/healthz"]
     assert codes(fastapi) == codes(starlette) == []
+
+
+def test_probe_is_sent_to_an_app_without_lifespan_support() -> None:
+    """Servers in lifespan 'auto' mode serve an app that turned the lifespan down (Django),
+    so the probe is sent all the same; with --lifespan on, the server exits instead."""
+    args = [*BASE, "--probe", "GET /nowhere", "--probe-status", "404"]
+    run = invoke([*args, "fw_django_asgi:application"])
+    assert run.rc == 0, run.stdout
+    report = run.json()
+    assert report["outcome"] == "unsupported"
+    (probe,) = report["probes"]
+    assert (probe["status"], probe["ok"]) == (404, True)
+
+    strict = invoke([*args, "--lifespan", "on", "fw_django_asgi:application"])
+    assert strict.rc == 1
+    assert strict.json()["probes"] == []

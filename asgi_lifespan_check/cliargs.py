@@ -61,7 +61,7 @@ OPTIONS: dict[str, tuple[str, Any, Any]] = {
     "--junit-xml": ("junit_xml", "str", None),
     "--probe": ("probe", "strs", None),
     "--probe-status": ("probe_status", "str", None),
-    "--probe-timeout": ("probe_timeout", "float", 0),
+    "--probe-timeout": ("probe_timeout", "float", None),
     "--profile": ("profile", "flag", True),
     "--profile-output": ("profile_output", "str", None),
     "--profile-format": ("profile_format", ("speedscope", "chrome"), None),

@@ -84,14 +84,21 @@ class ThreadInfo:
     daemon: bool
     target: str | None
     stack: tuple[Frame, ...]
+    start_stack: tuple[Frame, ...] = ()  # where it was started, when that was seen
+
+    @property
+    def started_at(self) -> Frame | None:
+        return innermost_user(self.start_stack)
 
     def to_dict(self) -> dict[str, Any]:
         location = innermost_user(self.stack) or (self.stack[-1] if self.stack else None)
+        started = self.started_at
         return {
             "name": self.name,
             "ident": self.ident,
             "daemon": self.daemon,
             "target": self.target,
+            "started_at": started.to_dict() if started else None,
             "location": location.to_dict() if location else None,
             "stack": [f.to_dict() for f in self.stack],
         }

@@ -34,6 +34,7 @@ from .model import Finding, Frame
 from .options import LoadOptions, RunOptions
 from .runtime import AsyncioRuntime, Runtime, make_runtime
 from .targets import Target, parse_target
+from .thread_starts import ThreadStartLog
 from .watch import BlockEpisode, Watchdog
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Runner:
         self._mounts: Any = None  # diagnose.before_run's watch on mounted lifespans (LC403)
         self._processes_before: dict[int, bytes] = {}
         self._spawns: processes.SpawnLog | None = None
+        self._thread_starts: ThreadStartLog | None = None
         self._saved_cwd = _cwd()
 
     # Loading ----------------------------------------------------------------------------
@@ -214,6 +216,8 @@ class Runner:
         if self.isolated and self._spawns is None:
             self._spawns = processes.SpawnLog(self.classifier)
             self._spawns.install()
+            self._thread_starts = ThreadStartLog(self.classifier)
+            self._thread_starts.install()
         self._processes_before = processes.running(self._spawns)
         return driver, {t.ident for t in threading.enumerate()}
 
@@ -263,6 +267,9 @@ class Runner:
         alive = {t.ident for t in new if t.is_alive() and t.ident is not None}
         if alive:
             infos = thread_infos(self.classifier, only=alive)
+            if self._thread_starts is not None:
+                starts = self._thread_starts
+                infos = [replace(i, start_stack=starts.origin(i.ident)) for i in infos]
             self.recorder.finding(_leaked_threads(infos, self.recorder))
         # A process stopped at shutdown may take a moment to exit after its signal.
         left = self._leaked_processes()
@@ -435,7 +442,9 @@ def _leaked_threads(threads: list[ThreadInfo], recorder: Recorder) -> Finding:
         where = innermost_user(thread.stack)
         target = f" running {thread.target}()" if thread.target else ""
         at = f" at {where.where}" if where else ""
-        parts.append(f"{thread.name!r}{target}{at}")
+        started = thread.started_at
+        origin = f", started at {started.where}" if started else ""
+        parts.append(f"{thread.name!r}{target}{at}{origin}")
     first = threads[0]
     return findings.make(
         "LC402",

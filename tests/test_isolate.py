@@ -16,6 +16,7 @@ from tests.helpers import (
     Run,
     assert_points_at,
     clean_env,
+    marker,
     phase,
     processes_with_env,
     run_cli,
@@ -136,6 +137,9 @@ def test_thread_left_running_after_shutdown_is_lc402(run_token: str) -> None:
     assert "'config-poller'" in finding["message"]
     assert "poll" in finding["message"]
     assert_points_at(finding, "leak_thread", "waits")
+    start = marker("leak_thread", "start")
+    assert f"started at {APPS / 'leak_thread.py'}:{start}" in finding["message"]
+    assert finding["details"]["threads"][0]["started_at"]["line"] == start
     assert survivors(run_token) == []  # the thread kept the child alive; it was killed
 
 

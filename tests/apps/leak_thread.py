@@ -12,7 +12,7 @@ def poll():
 
 async def app(scope, receive, send):
     await receive()
-    threading.Thread(target=poll, name="config-poller", daemon=False).start()
+    threading.Thread(target=poll, name="config-poller", daemon=False).start()  # <- start
     await send({"type": "lifespan.startup.complete"})
     await receive()
     await send({"type": "lifespan.shutdown.complete"})  # forgot stop.set()

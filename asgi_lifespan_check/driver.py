@@ -104,10 +104,9 @@ class Driver:
                 "asgi": {"version": options.asgi_version, "spec_version": options.spec_version},
             }
         )
+        self.scope = TrackedScope(self.scope, classifier=classifier)
         if options.with_state:
-            self.scope["state"] = self.state
-        else:
-            self.scope = TrackedScope(self.scope, classifier=classifier)
+            dict.__setitem__(self.scope, "state", self.state)  # ours: not an app's write
         self.entry_trace = EntryTrace()
         self._inbox: deque[str] = deque()
         self._answers: dict[str, _Sent] = {}

@@ -680,6 +680,9 @@ The app uses the lifespan state (`scope["state"]`, which Starlette and FastAPI e
 
 - it needs the state: it looked for `scope["state"]` and failed without it (checked with
   --no-state), as it would under a server without lifespan state support;
+- it replaces the state: `scope["state"] = {...}` rebinds the app's scope only; every
+  server keeps the dict it passed and copies that one into each request, so requests
+  never see the new values (put them into the given dict instead);
 - it reads the state during shutdown: granian empties the state before it sends
   lifespan.shutdown, so these reads find nothing there (--emulate granian shows it);
 - a value in the state was replaced or removed between startup and shutdown: each

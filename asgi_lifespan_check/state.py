@@ -152,12 +152,19 @@ class TrackedState(dict[Any, Any]):
 
 
 class TrackedScope(dict[Any, Any]):
-    """A lifespan scope without "state" that notices the app looking for it."""
+    """A lifespan scope that notices the app looking for a "state" it lacks, or putting
+    a "state" of its own in it."""
 
     def __init__(self, *args: Any, classifier: CodeClassifier | None = None) -> None:
         super().__init__(*args)
         self.classifier = classifier or CodeClassifier()
         self.state_lookups: list[Frame | None] = []
+        self.state_writes: list[Frame | None] = []
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key == "state" and super().__contains__("state") and len(self.state_writes) < 8:
+            self.state_writes.append(_caller(self.classifier, 2))
+        super().__setitem__(key, value)
 
     def _look(self, key: object) -> None:
         if key == "state" and not super().__contains__("state") and len(self.state_lookups) < 8:
@@ -200,6 +207,9 @@ def state_findings(
     needs = _needs_state(state, scope, t_s, lifespan_definition)
     if needs is not None:
         out.append(needs)
+    rebound = _replaced(scope, t_s)
+    if rebound is not None:
+        out.append(rebound)
     changed = _changed(state, t_s)
     if changed is not None:
         out.append(changed)
@@ -237,6 +247,25 @@ def _needs_state(
         hint="upgrade the server (uvicorn, hypercorn, granian and asgi-lifespan all pass a "
         "state now), or keep the values on the app object instead of in the lifespan state",
         details={"problem": "needs-state"},
+    )
+
+
+def _replaced(scope: dict[Any, Any], t_s: float | None) -> Finding | None:
+    if not isinstance(scope, TrackedScope) or not scope.state_writes:
+        return None
+    where = next((f for f in scope.state_writes if f is not None), None)
+    at = f" at {_short(where)}" if where is not None else ""
+    return findings.make(
+        "LC407",
+        phase="startup",
+        message=f"the app replaced scope['state'] with a dict of its own{at}: the server keeps "
+        "the one it passed and copies that into every request, so requests never see what "
+        "the app put in the new one",
+        location=where,
+        t_s=t_s,
+        hint="put the values into the state the server gave (scope['state']['db'] = ...), "
+        "or yield them from a Starlette/FastAPI lifespan",
+        details={"problem": "state-replaced"},
     )
 
 

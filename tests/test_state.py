@@ -29,6 +29,17 @@ def test_app_that_needs_state_passes_with_it() -> None:
     assert run.report["state_keys"] == ["client"]
 
 
+def test_app_replacing_the_state_dict_itself_is_lc407() -> None:
+    """scope["state"] = {...} rebinds the app's copy of the scope only: the server keeps
+    the dict it passed, and requests never see the values. LC407 at the assignment."""
+    run = check("st_state_apps:rebinds_state")
+    assert run.rc == 0  # a warning
+    finding = run.finding("LC407")
+    assert finding["details"]["problem"] == "state-replaced"
+    assert "replaced scope['state']" in finding["message"]
+    assert_points_at(finding, "st_state_apps", "rebind")
+
+
 def test_replaced_value_between_startup_and_shutdown_is_lc407() -> None:
     """A state value replaced after startup is LC407 at the line that replaced it."""
     run = check("st_state_apps:replaces_value")

@@ -42,3 +42,11 @@ async def behaves(scope, receive, send):
     await send({"type": "lifespan.startup.complete"})
     await receive()
     await send({"type": "lifespan.shutdown.complete"})
+
+
+async def rebinds_state(scope, receive, send):
+    await receive()
+    scope["state"] = {"db": "pool"}  # <- rebind
+    await send({"type": "lifespan.startup.complete"})
+    await receive()
+    await send({"type": "lifespan.shutdown.complete"})

@@ -122,6 +122,7 @@ class Driver:
         self._final_delivered = False
         self._receive_after_final = False
         self._waiting_in_receive = False
+        self._last_receive: tuple[Frame, ...] = ()
         self._unsupported = False  # it turned the lifespan down, and that is a warning
         self._task: Handle | None = None
         self._beat_task: Handle | None = None
@@ -143,6 +144,8 @@ class Driver:
 
     async def receive(self) -> dict[str, Any]:
         self.entry_trace.stop()
+        caller = self._receive_caller()
+        self._last_receive = caller
         while not self._inbox:
             if self._final_delivered:
                 self._receive_after_final = True
@@ -154,9 +157,7 @@ class Driver:
                 self._waiting_in_receive = False
         kind = self._inbox.popleft()
         t = time.perf_counter()
-        self._receive_stacks[kind] = tuple(
-            stack_of(sys._getframe(1), self.classifier, stop=self._app_code)
-        )
+        self._receive_stacks[kind] = caller
         self.protocol.delivered(kind)
         if kind == protocol.SHUTDOWN:
             self._final_delivered = True
@@ -166,6 +167,15 @@ class Driver:
                 self.state.server_clear()
         self.recorder.message(Message(self.recorder.rel(t), "receive", kind))
         return {"type": kind}
+
+    def _receive_caller(self) -> tuple[Frame, ...]:
+        """The app's stack at a receive() call (two frames up: receive(), then this)."""
+        stack = tuple(stack_of(sys._getframe(2), self.classifier, stop=self._app_code))
+        if innermost_user(stack) is None and self._task is not None and self._end is None:
+            # receive() runs in a task of its own (asyncio.wait_for): the lifespan task
+            # awaits that task, at the user's line.
+            stack = self.runtime.chain(self._task).all_frames()
+        return stack
 
     async def send(self, message: Any) -> None:
         t = time.perf_counter()
@@ -438,12 +448,17 @@ class Driver:
                 details=info.details(),
             )
         else:
+            stack = self._last_receive
+            where = innermost_user(stack)
+            last = f"; its last receive() was at {where.where}" if where else ""
             self._finding(
                 "LC109",
                 "running",
                 end.t,
                 "the lifespan coroutine returned after startup completed and before it "
-                "received lifespan.shutdown: servers will skip its shutdown",
+                f"received lifespan.shutdown{last}: servers will skip its shutdown",
+                location=where,
+                stack=stack,
                 hint="keep awaiting receive() until lifespan.shutdown arrives",
             )
 

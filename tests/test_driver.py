@@ -254,6 +254,16 @@ def test_failure_reported_while_running_is_lc109_and_the_app_is_stopped() -> Non
     assert phase(run.report, "shutdown")["status"] == "skipped"
 
 
+def test_lifespan_returning_while_held_points_at_its_last_receive() -> None:
+    """A lifespan that stops waiting for lifespan.shutdown and returns: LC109 points at
+    the receive() it gave up on."""
+    run = check("gives_up_waiting:app", "--hold", "0.5")
+    assert_verdict(run, "running-failed", 1)
+    finding = run.finding("LC109")
+    assert "returned" in finding["message"]
+    assert_points_at(finding, "gives_up_waiting", "waits")
+
+
 def test_lifespan_returning_after_startup_is_lc109_without_hold() -> None:
     """A lifespan that returns right after startup.complete is LC109 even without --hold."""
     run = check("returns_after_startup:app")

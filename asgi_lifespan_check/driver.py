@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from . import findings, protocol
+from . import findings, protocol, signals
 from .awaits import AwaitChain, TaskInfo, ThreadInfo, thread_infos
 from .entry_trace import EntryTrace, Refusal
 from .events import Recorder
@@ -284,6 +284,7 @@ class Driver:
     async def _startup(self) -> bool:
         self._enter("startup", self.options.startup_timeout)
         deadline = self._phase_deadline
+        signals_before = signals.snapshot()
         self._deliver(protocol.STARTUP)
         self._task = self.runtime.spawn(self._run_app, "lifespan")
         while True:
@@ -299,6 +300,7 @@ class Driver:
             if done is not None and not self._late(done.t, deadline):
                 self.recorder.phase_end("startup", done.t, "ok")
                 self.recorder.state_keys(self.state.key_list())
+                self._signal_findings(signals_before, done.t)
                 return True
             if failed is not None and not self._late(failed.t, deadline):
                 await self._wait_after_failed()
@@ -460,6 +462,25 @@ class Driver:
                 location=where,
                 stack=stack,
                 hint="keep awaiting receive() until lifespan.shutdown arrives",
+            )
+
+    def _signal_findings(self, before: dict[str, Any], t: float) -> None:
+        """LC410 for each SIGINT/SIGTERM handler the app's startup replaced."""
+        for name in signals.replaced(before):
+            label, where = signals.handler_of(name, self.classifier)
+            at = f", defined at {where.where}" if where is not None else ""
+            self._finding(
+                "LC410",
+                "startup",
+                t,
+                f"the app's startup replaced the {name} handler (now: {label}{at}). A server "
+                "installs its own before the lifespan runs and stops through it; with the "
+                f"app's in its place, {name} no longer stops the server, which is then "
+                "killed when the orchestrator's grace period ends",
+                location=where,
+                details={"signal": name, "handler": label},
+                hint="leave the signals to the server: put the draining work in the "
+                "lifespan's shutdown (after the yield), which the server runs on SIGTERM",
             )
 
     def _running_failed(self, t: float) -> None:

@@ -736,6 +736,29 @@ terminate() (or send it your own stop message), then wait() or join() it.
 """,
         ),
         _code(
+            "LC410",
+            "warning",
+            "Signal handlers replaced by the app",
+            None,
+            EXIT_FAILED,
+            """
+During startup the app installed its own SIGINT or SIGTERM handler
+(`loop.add_signal_handler`, `signal.signal`, or a library doing so), replacing the one
+that was there. The finding names the new handler and where it is defined.
+
+Why it matters: uvicorn, hypercorn and granian install their SIGINT/SIGTERM handlers
+before they run the lifespan, and shut down gracefully through them. The app's handler
+replaces the server's: Ctrl+C and the SIGTERM an orchestrator (Kubernetes, systemd,
+docker stop) sends no longer stop the server, which runs on until it is SIGKILLed at
+the end of the grace period, skipping your shutdown code.
+
+How to fix: leave the signals to the server. Put the work you wanted to do on SIGTERM
+(draining, flushing) in the shutdown half of the lifespan, after the yield: the server
+runs it when it receives the signal. If a library installs handlers, look for its
+option to leave them alone.
+""",
+        ),
+        _code(
             "LC501",
             "error",
             "Import over budget",

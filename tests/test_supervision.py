@@ -240,3 +240,24 @@ def test_sigterm_stops_the_check_with_a_report_and_no_survivor(
     assert "LC110" in run.codes
     assert run.wall_s < 5
     assert survivors(tmp_path.name) == []
+
+
+@pytest.mark.parametrize("isolation", ["--isolate", "--no-isolate"])
+@pytest.mark.parametrize(
+    ("app", "tag", "handler"),
+    [
+        pytest.param("with_loop_handler", "loop-handler", "begin_draining", id="loop"),
+        pytest.param("with_signal_signal", "plain-handler", "on_sigterm", id="signal"),
+    ],
+)
+def test_app_replacing_the_sigterm_handler_in_startup_is_lc410(
+    app: str, tag: str, handler: str, isolation: str
+) -> None:
+    """A handler the app installs in startup takes SIGTERM away from the server, even if
+    the app puts the old one back at shutdown: LC410 names the handler at its line."""
+    run = run_app(f"installs_signal_handlers:{app}", isolation)
+    assert run.rc == 0  # a warning
+    finding = run.finding("LC410")
+    assert finding["details"]["signal"] == "SIGTERM"
+    assert handler in finding["message"]
+    assert_points_at(finding, "installs_signal_handlers", tag)

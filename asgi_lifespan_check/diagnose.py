@@ -14,7 +14,7 @@ from collections.abc import Callable
 from . import structure
 from .driver import Driver, DriveResult
 from .frames import CodeClassifier
-from .loading import LoadedApp
+from .loading import LoadedApp, uvicorn_takes_for_asgi2
 from .model import Finding
 from .protocol import STARTUP
 from .state import state_findings
@@ -68,6 +68,9 @@ def after_run(
     if loaded.interface == "asgi2":
         where = structure.definition_of(loaded.original, classifier)
         out.append(structure.asgi2_finding(loaded.app_type, where))
+    elif loaded.interface == "asgi3" and uvicorn_takes_for_asgi2(loaded.original):
+        where = structure.definition_of(loaded.original, classifier)
+        out.append(structure.misdetected_finding(loaded.app_type, where))
     try:
         server = driver.emulation.name if driver.emulation is not None else None
         out.extend(

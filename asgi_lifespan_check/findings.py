@@ -759,6 +759,29 @@ option to leave them alone.
 """,
         ),
         _code(
+            "LC411",
+            "error",
+            "uvicorn takes this ASGI3 app for ASGI2",
+            None,
+            EXIT_FAILED,
+            """
+The app is called as (scope, receive, send) and returns a coroutine, so it runs here and
+under servers that always call ASGI3 apps. But it is not itself a coroutine function: a
+plain `def` that returns another function's coroutine, a `functools.partial`, or an
+object whose `__call__` is a plain method.
+
+Why it matters: uvicorn (with its default `--interface auto`) decides between ASGI3 and
+ASGI2 by asking whether the app, or its `__call__`, is a coroutine function. For this
+app the answer is no, so uvicorn calls it the ASGI2 way, `app(scope)`, which raises a
+TypeError: the lifespan is reported as unsupported (exit 3 with `--lifespan on`) and
+every request fails with HTTP 500.
+
+How to fix: make the app an `async def app(scope, receive, send)` (await the inner app
+in it), or give the class an `async def __call__`; or start uvicorn with
+`--interface asgi3`, and ignore this code. `--emulate uvicorn` shows what uvicorn does.
+""",
+        ),
+        _code(
             "LC501",
             "error",
             "Import over budget",

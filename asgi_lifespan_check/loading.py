@@ -316,6 +316,30 @@ def call_factory(factory: object, target: Target, classifier: CodeClassifier) ->
     return app
 
 
+def uvicorn_takes_for_asgi2(obj: object) -> bool:
+    """Whether uvicorn's `--interface auto` detection would call this app as ASGI2: it
+    asks whether the function (or the object's __call__) is a coroutine function, so a
+    plain def returning the coroutine, or a functools.partial, fails the test."""
+    try:
+        if inspect.isclass(obj):
+            return not hasattr(obj, "__await__")
+        if inspect.isfunction(obj):
+            return not inspect.iscoroutinefunction(obj)
+        return not inspect.iscoroutinefunction(getattr(obj, "__call__", None))  # noqa: B004
+    except Exception:  # the app's own attribute hooks
+        return False
+
+
+def called_as_asgi2(obj: Any) -> AsgiApp:
+    """`obj` called the way uvicorn calls an app it takes for ASGI2 (--emulate uvicorn)."""
+
+    async def as_asgi2(scope: Any, receive: Any, send: Any) -> None:
+        instance = obj(scope)
+        await instance(receive, send)
+
+    return as_asgi2
+
+
 def as_asgi(obj: Any, target: Target, *, factory: bool = False) -> LoadedApp:
     """Detect the interface of `obj` and adapt it to ASGI 3; LC005 (LC006) if it is none."""
     try:

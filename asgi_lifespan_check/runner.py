@@ -26,9 +26,11 @@ from .loading import (
     LoadFailure,
     as_asgi,
     call_factory,
+    called_as_asgi2,
     import_module,
     load_env_file,
     resolve_attribute,
+    uvicorn_takes_for_asgi2,
 )
 from .model import Finding, Frame
 from .options import LoadOptions, RunOptions
@@ -202,9 +204,13 @@ class Runner:
         self.recorder.meta(backend=options.backend)
         self.watchdog.block_threshold = options.block_threshold
         drive = options.drive
-        if drive.emulate == "uvicorn" and loaded.interface == "asgi2":
-            drive = replace(drive, asgi_version="2.0")  # uvicorn tells ASGI2 apps so
-        driver = Driver(loaded.app, drive, self.recorder, runtime, self.classifier, self.watchdog)
+        app = loaded.app
+        if drive.emulate == "uvicorn":
+            if loaded.interface == "asgi3" and uvicorn_takes_for_asgi2(loaded.original):
+                app, loaded = called_as_asgi2(loaded.original), replace(loaded, interface="asgi2")
+            if loaded.interface == "asgi2":
+                drive = replace(drive, asgi_version="2.0")  # uvicorn tells ASGI2 apps so
+        driver = Driver(app, drive, self.recorder, runtime, self.classifier, self.watchdog)
         self.driver = driver
         self.runtime = runtime
         from . import diagnose  # walks the app's structure (~1 ms) to watch mounted lifespans

@@ -856,8 +856,26 @@ def asgi2_finding(app_type: str, location: Frame | None) -> Finding:
     )
 
 
+def misdetected_finding(app_type: str, location: Frame | None) -> Finding:
+    """LC411: an ASGI3 app that uvicorn's interface detection takes for ASGI2."""
+    return findings.make(
+        "LC411",
+        phase=None,
+        message=f"{app_type} takes (scope, receive, send) and returns the coroutine, but is not "
+        "itself a coroutine function (a plain def around one, a functools.partial, a sync "
+        "__call__). uvicorn's interface detection takes such an app for ASGI2 and calls "
+        "app(scope): a TypeError, so the lifespan is 'unsupported' (exit 3 with --lifespan "
+        "on) and every request fails",
+        location=location,
+        hint="make it `async def app(scope, receive, send)` (or give the class an `async def "
+        "__call__`), or start uvicorn with `--interface asgi3`",
+    )
+
+
 def definition_of(obj: object, classifier: CodeClassifier) -> Frame | None:
-    """Where a function or a class (of an instance) is defined."""
+    """Where a function or a class (of an instance) is defined; a partial's function."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
     target = obj if inspect.isfunction(obj) or inspect.isclass(obj) else type(obj)
     code = _code_of(target)
     if code is not None:

@@ -34,6 +34,7 @@ CODES: list[tuple[str, str, str | None, int]] = [
     ("LC401", "warning", None, 1),
     ("LC402", "warning", None, 1),
     ("LC410", "warning", None, 1),
+    ("LC411", "error", None, 1),
     ("LC601", "error", "crashed", 5),
     ("LC602", "error", "crashed", 5),
 ]

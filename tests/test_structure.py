@@ -137,6 +137,36 @@ def test_wrapped_quart_asgi_app_is_lc404() -> None:
     assert handler_names(finding) == ["connect"]
 
 
+@pytest.mark.parametrize(
+    ("attr", "line_of"),
+    [
+        pytest.param("wrapper", "wrapper", id="plain-def"),
+        pytest.param("configured", None, id="partial"),
+    ],
+)
+def test_asgi3_app_uvicorn_takes_for_asgi2_is_lc411(attr: str, line_of: str | None) -> None:
+    """A sync callable returning the coroutine (a wrapper, a functools.partial) runs here,
+    but uvicorn's interface detection calls it as ASGI2: an error, at its definition."""
+    run = check(f"servers_misdetect:{attr}")
+    assert run.rc == 1
+    assert codes(run.report) == ["LC411"]
+    finding = run.finding("LC411")
+    assert "ASGI2" in finding["message"]
+    assert "--interface asgi3" in finding["hint"]
+    if line_of is not None:
+        assert_points_at(finding, "servers_misdetect", line_of)
+    else:  # a partial points at the function it wraps
+        assert finding["location"]["function"] == "_lifespan"
+
+
+def test_uvicorn_emulation_calls_a_misdetected_app_as_asgi2() -> None:
+    """--emulate uvicorn does what uvicorn would: app(scope) fails, the lifespan is
+    'unsupported'."""
+    run = check("servers_misdetect:wrapper", "--emulate", "uvicorn")
+    assert {"LC106", "LC411"} <= set(codes(run.report))
+    assert "TypeError" in run.finding("LC106")["message"]
+
+
 def test_asgi2_app_is_lc406_info() -> None:
     """A legacy ASGI2 app gets an info finding that does not fail the check."""
     run = check("outlook_apps:Asgi2App")

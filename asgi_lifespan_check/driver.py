@@ -954,8 +954,8 @@ _LIFESPAN_FAILURES = frozenset({"LC101", "LC102", "LC109", "LC201", "LC202"})
 _CONTRACT_ADVICE = (
     (
         "does not support the asynchronous context manager protocol",
-        "the lifespan must be an async context manager: decorate the function with "
-        "@contextlib.asynccontextmanager and yield exactly once",
+        "the lifespan must be an async context manager: an `async def` function that "
+        "yields exactly once, decorated with @contextlib.asynccontextmanager",
     ),
     (
         "generator didn't stop",

@@ -219,14 +219,30 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
         # The SyntaxError's own position is the line to fix, not the import that compiled it.
         frame = make_frame(leaf.filename, leaf.lineno, "<module>", classifier)
         stack.append(frame)
+    message = _message(leaf)
+    expired = _expired_in(leaf, classifier)
+    if expired is not None:
+        message += (
+            f"{'; ' if message else ''}the deadline passed while it awaited in "
+            f"{expired.function}() at {os.path.basename(expired.file)}:{expired.line}"
+        )
     return ExceptionInfo(
         type=exception_name(leaf),
-        message=_message(leaf),
+        message=message,
         stack=tuple(stack),
         location=innermost_user(stack),
         group_size=len(leaves),
         others=tuple(_member(e, classifier) for e in leaves[1:_GROUP_SHOWN]),
     )
+
+
+def _expired_in(exc: BaseException, classifier: CodeClassifier) -> Frame | None:
+    """For a TimeoutError from a timeout scope (asyncio.timeout, anyio.fail_after): the
+    user's line that was awaiting when the deadline cancelled it."""
+    context = exc.__context__
+    if not isinstance(exc, TimeoutError) or context is None or not is_cancellation(context):
+        return None
+    return innermost_user(traceback_frames(context.__traceback__, classifier))
 
 
 def _member(exc: BaseException, classifier: CodeClassifier) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.helpers import Run, assert_points_at, check, phase, stack_has
+from tests.helpers import Run, assert_points_at, check, marker, phase, stack_has
 
 STARTUP_TIMEOUT = ("--startup-timeout", "0.3")
 SHUTDOWN_TIMEOUT = ("--shutdown-timeout", "0.3")
@@ -107,6 +107,16 @@ def test_exception_group_names_every_exception_and_points_at_the_first() -> None
     assert "KeyError: 'cache'" in finding["message"]
     assert finding["details"]["exception"]["group_size"] == 2
     assert_points_at(finding, "raises_a_group", "first")
+
+
+def test_timeout_scope_that_expires_names_what_it_was_awaiting() -> None:
+    """A TimeoutError from asyncio.timeout() is raised at the `async with`; the finding
+    also names the call that was still awaiting when the deadline passed."""
+    run = check("times_out_waiting:app")
+    finding = run.finding("LC101")
+    awaits = marker("times_out_waiting", "awaits")
+    assert f"awaited in connect_broker() at times_out_waiting.py:{awaits}" in finding["message"]
+    assert_points_at(finding, "times_out_waiting", "deadline")
 
 
 def test_startup_exception_stack_goes_through_the_caller() -> None:

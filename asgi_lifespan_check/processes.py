@@ -131,11 +131,13 @@ class SpawnLog:
         stack = below_tool(stack_of(sys._getframe(1), self.classifier))
         self._spawns.append((_argv_of(event, args), stack))
 
-    def origin(self, command: bytes) -> tuple[Frame, ...]:
+    def origin(self, command: bytes, *, detached: bool = False) -> tuple[Frame, ...]:
         """The stack of the spawn that most likely started `command`.
 
         An exact argv match first; then one argv inside the other (a shell's `-c` line
         that the shell replaced by its last command); then a fork of this interpreter.
+        A detached process that matches none came from a fork whose child went on to
+        exec something else (a daemon's double fork): the app's last fork.
         """
         own = _words(b"".join(os.fsencode(a) + b"\0" for a in sys.orig_argv))
         running = _words(command)
@@ -145,7 +147,7 @@ class SpawnLog:
         for matches in (
             lambda argv: argv == running,
             lambda argv: bool(argv) and (argv in running or running in argv),
-            lambda argv: argv is None and running == own,
+            lambda argv: argv is None and (running == own or detached),
         ):
             for argv, stack in reversed(spawns):
                 if matches(argv):
@@ -234,7 +236,7 @@ def leaked(before: dict[int, bytes], log: SpawnLog | None) -> list[ProcessInfo]:
         info = ProcessInfo(
             pid=pid,
             command=clip(_printable(command), 512),
-            stack=log.origin(command) if log is not None else (),
+            stack=log.origin(command, detached=pid in loose) if log is not None else (),
             detached=pid in loose,
         )
         if pid in workers:

@@ -236,6 +236,7 @@ def test_process_left_running_after_shutdown_is_lc409(
     ("app", "tag", "command"),
     [
         pytest.param("leaves_daemon", "daemon", "asgi_lifespan_check._child", id="double-fork"),
+        pytest.param("leaves_daemon_that_execs", "daemon-exec", "sleep 62", id="fork-exec"),
         pytest.param("leaves_daemon_by_shell", "setsid", "sleep 61", id="shell-setsid"),
     ],
 )

@@ -72,6 +72,14 @@ def _daemon():
         os._exit(0)
 
 
+def _daemon_that_execs():
+    if os.fork() == 0:  # <- daemon-exec
+        os.setsid()
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", "62"])
+        os._exit(0)
+
+
 def _daemon_by_shell():
     ready = f"/tmp/lifespan-check-daemon-{os.getpid()}"
     command = f"setsid sh -c 'touch {ready}; exec sleep 61' >/dev/null 2>&1 &"
@@ -83,6 +91,7 @@ def _daemon_by_shell():
 
 leaves_subprocess = lifespan_app(_popen, _forget)
 leaves_daemon = lifespan_app(_daemon, _forget)
+leaves_daemon_that_execs = lifespan_app(_daemon_that_execs, _forget)
 leaves_daemon_by_shell = lifespan_app(_daemon_by_shell, _forget)
 leaves_shell = lifespan_app(_shell, _forget)
 leaves_worker = lifespan_app(_worker, _forget)

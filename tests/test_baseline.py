@@ -217,3 +217,24 @@ def test_bad_tolerance_is_a_usage_error() -> None:
     run = invoke([*BASE, "--tolerance", "a lot", "gate_ok:app"])
     assert run.rc == 2
     assert "is not a percentage" in run.stderr
+
+
+def test_text_report_marks_the_judged_phases_only(tmp_path: Path) -> None:
+    """The total is shown beside the baseline's but not judged (its phases are): it is
+    never marked 'ok' while the startup inside it is SLOWER."""
+    saved = tmp_path / "baseline.json"
+    base = ["--app-dir", str(APPS), "--no-config"]
+    save = [*base, "-f", "json", "--save-baseline", str(saved), "gate_slow:app"]
+    invoke(save, env={"LC_STARTUP_SLEEP": "0.05"})
+    check = [*base, "-f", "text", "--baseline", str(saved), "gate_slow:app"]
+    compared = [
+        line.split()
+        for line in invoke(check, env={"LC_STARTUP_SLEEP": "0.4"}).stdout.splitlines()
+        if " vs " in line
+    ]
+    marks = {
+        words[1] if words[0] == "SLOWER" or words[0] == "ok" else words[0]: words[0]
+        for words in compared
+    }
+    assert marks["startup"] == "SLOWER"
+    assert marks["total"] == "total"  # no mark at all

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..baseline import JUDGED
 from ..model import duration
 from ..report import Report
 from ..results import Results
@@ -62,20 +63,22 @@ def probe_lines(report: Report) -> list[tuple[bool, str]]:
     return out
 
 
-def baseline_lines(report: Report) -> list[tuple[bool, str]]:
-    """(regressed, "startup 140 ms vs 100 ms (+40 %)") for each compared figure."""
+def baseline_lines(report: Report) -> list[tuple[str, str]]:
+    """("slower" | "ok" | "shown", "startup 140 ms vs 100 ms (+40 %)") for each figure;
+    "shown" for the total, which is recorded but not judged (its phases are)."""
     comparison = report.baseline
     if comparison is None:
         return []
     if not comparison.found:
-        return [(False, f"no entry for this target in {literal(comparison.file)}")]
+        return [("shown", f"no entry for this target in {literal(comparison.file)}")]
     out = []
     for delta in comparison.deltas:
         change = delta.change_pct
         change_text = f" ({change:+.0f} %)" if change is not None else ""
+        judged = delta.name in JUDGED
         out.append(
             (
-                delta.regressed,
+                "slower" if delta.regressed else "ok" if judged else "shown",
                 f"{delta.name} {duration(delta.current_s)} vs {duration(delta.baseline_s)}"
                 f"{change_text}",
             )

@@ -370,11 +370,14 @@ def _gate(report: Report) -> Group | None:
             style="dim",
         )
         parts.append(head)
-        for regressed, line in baseline_lines(report):
+        for status, line in baseline_lines(report):
             text = Text("    ")
-            text.append(
-                "✗ slower " if regressed else "✓ ", style="bold red" if regressed else "green"
-            )
+            if status == "slower":
+                text.append("✗ slower ", style="bold red")
+            elif status == "ok":
+                text.append("✓ ", style="green")
+            else:
+                text.append("  ")
             text.append(line)
             parts.append(text)
     return Group(*parts) if parts else None

@@ -146,10 +146,12 @@ def gate_lines(report: Report) -> list[str]:
             f"floor {duration(comparison.floor_s)}):"
         )
         lines.extend(
-            f"    {'SLOWER' if regressed else 'ok    '} {text}"
-            for regressed, text in baseline_lines(report)
+            f"    {_BASELINE_MARKS[status]} {text}" for status, text in baseline_lines(report)
         )
     return lines
+
+
+_BASELINE_MARKS = {"slower": "SLOWER", "ok": "ok    ", "shown": "      "}
 
 
 def render_many(results: Results, **options: Any) -> str:

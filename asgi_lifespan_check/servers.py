@@ -236,6 +236,16 @@ BEHAVIOURS: dict[str, Row] = {
             ("runs without the mounted app's startup code", "silent"),
         ),
         _row(
+            "lifespan-cut-off",
+            "answers the lifespan above its own lifespan code",
+            "source",
+            ("serves without that lifespan code", "silent"),
+            ("serves without that lifespan code", "silent"),
+            ("serves without that lifespan code", "silent"),
+            ("serves without that lifespan code", "silent"),
+            ("runs without that lifespan code", "silent"),
+        ),
+        _row(
             "on-event-ignored",
             "has on_event handlers shadowed by lifespan=",
             "source",
@@ -300,6 +310,10 @@ def behaviour_of(finding: Finding) -> str | None:
         return "blocks-loop"
     if finding.code == "LC302":
         return "duplicate-complete" if finding.details.get("problem") == "duplicate" else None
+    if finding.code == "LC404":
+        # Refused: LC106/LC107 say what servers do. Answered above: they see a startup.
+        problem = finding.details.get("problem")
+        return "lifespan-cut-off" if problem in ("answered", "passed-on") else None
     if finding.code == "LC407":
         problem = finding.details.get("problem")
         return "reads-state-at-shutdown" if problem == "read-at-shutdown" else None

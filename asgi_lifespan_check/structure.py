@@ -764,6 +764,7 @@ def unreached_findings(
                 details={
                     "middleware": culprit.type_name,
                     "handlers": [h.to_dict() for _, h in missed],
+                    "problem": "answered" if answered else "passed-on",
                 },
             )
         )

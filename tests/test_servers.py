@@ -27,6 +27,7 @@ ROWS: list[tuple[str, str, tuple[str, ...], list[str]]] = [
     ("leaked-thread", "outlook_apps:leaks_thread", (), ["LC402", "LC408"]),
     ("asgi2", "outlook_apps:Asgi2App", (), ["LC406"]),
     ("mounted-lifespan-never-runs", "fw_starlette_mounted_lifespan:app", (), ["LC403"]),
+    ("lifespan-cut-off", "fw_middleware_answers_lifespan:app", (), ["LC404"]),
     ("on-event-ignored", "fw_fastapi_lifespan_and_on_event:app", (), ["LC405"]),
     ("reads-state-at-shutdown", "st_granian_shutdown_read:app", (), ["LC407"]),
     ("clean", "outlook_apps:clean", (), []),

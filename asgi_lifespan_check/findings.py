@@ -616,9 +616,10 @@ never ran (the check watches each one): a layer above answered lifespan.startup 
 (a static-files or health-check wrapper with its own little lifespan loop), or a
 dispatcher passed the scope to one of its apps only.
 
-Why it matters: servers take this as "lifespan not supported". uvicorn (auto) logs one
-INFO line, hypercorn and granian a warning, and all of them serve requests without the
-startup code having run: the first request fails instead of the deploy.
+Why it matters: a refused lifespan is "lifespan not supported" to servers: uvicorn
+(auto) logs one INFO line, hypercorn and granian a warning. A lifespan answered above the
+handlers looks like a normal startup to them. Either way they serve requests without
+that startup code having run: the first request fails instead of the deploy.
 
 How to fix: in the middleware, pass the scopes it does not handle through:
 

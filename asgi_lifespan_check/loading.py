@@ -334,7 +334,10 @@ def called_as_asgi2(obj: Any) -> AsgiApp:
     """`obj` called the way uvicorn calls an app it takes for ASGI2 (--emulate uvicorn)."""
 
     async def as_asgi2(scope: Any, receive: Any, send: Any) -> None:
-        instance = obj(scope)
+        try:
+            instance = obj(scope)
+        except TypeError as exc:
+            raise TypeError(f"uvicorn calls it as ASGI2, app(scope): {exc} (LC411)") from None
         await instance(receive, send)
 
     return as_asgi2

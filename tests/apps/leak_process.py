@@ -64,20 +64,25 @@ def _forked_worker():
 
 
 def _daemon():
-    # The classic double fork: the daemon leaves the session and loses its parent.
-    if os.fork() == 0:  # <- daemon
+    # The classic double fork: the daemon leaves the session and loses its parent, which
+    # the app waits for (as daemonizing code does), so the daemon is up when it returns.
+    first = os.fork()  # <- daemon
+    if first == 0:
         os.setsid()
         if os.fork() == 0:
             time.sleep(60)
         os._exit(0)
+    os.waitpid(first, 0)
 
 
 def _daemon_that_execs():
-    if os.fork() == 0:  # <- daemon-exec
+    first = os.fork()  # <- daemon-exec
+    if first == 0:
         os.setsid()
         if os.fork() == 0:
             os.execvp("sleep", ["sleep", "62"])
         os._exit(0)
+    os.waitpid(first, 0)
 
 
 def _daemon_by_shell():

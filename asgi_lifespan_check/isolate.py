@@ -381,11 +381,7 @@ class Child:
                 "status": "interrupted" if why == "interrupt" else "timeout",
             }
         )
-        later = ("startup", "shutdown") if phase in ("import", "factory") else ("shutdown",)
-        for skipped in later if phase != "shutdown" else ():
-            self._extra.append(
-                {"kind": "phase_end", "phase": skipped, "t": None, "status": "skipped"}
-            )
+        self._skip_unreached()
         self._extra.append(
             _finding_event(
                 code,
@@ -497,22 +493,23 @@ class Child:
                 rel,
                 {"signal": name, "signum": -status, "dump": dump},
             )
-        elif status == CHANNEL_CLOSED_STATUS:
+        else:
             message = (
                 f"the app closed lifespan-check's event pipe during {phase}, so the check "
                 "could not go on: it closes file descriptors it did not open (os.closerange "
                 "or a daemonizing library does)"
+                if status == CHANNEL_CLOSED_STATUS
+                else f"the app's process exited with status {status} during {phase}{at}"
             )
-            finding = _finding_event(
-                "LC602", phase, message, where, main, rel, {"status": status, "dump": dump}
-            )
-        else:
-            message = f"the app's process exited with status {status} during {phase}{at}"
             finding = _finding_event(
                 "LC602", phase, message, where, main, rel, {"status": status, "dump": dump}
             )
         self._extra.append({"kind": "phase_end", "phase": phase, "t": rel, "status": "failed"})
         self._extra.append(finding)
+        self._skip_unreached()
+
+    def _skip_unreached(self) -> None:
+        """The phases the child never started, as skipped."""
         for later in ("startup", "shutdown"):
             if later not in self._deadlines:
                 self._extra.append(

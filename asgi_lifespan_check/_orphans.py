@@ -30,40 +30,50 @@ def become_subreaper() -> bool:
         return False
 
 
+def stat_fields(pid: int) -> list[bytes] | None:
+    """/proc/PID/stat after the command name: state, ppid, pgrp, session, ...; None when
+    the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields if len(fields) >= 4 else None
+
+
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
 def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    return [p for p in _pids() if (fields := stat_fields(p)) and int(fields[1]) == pid]
+
+
+def marked(variable: str, value: str) -> list[int]:
+    """The processes whose environment (as they were exec'd, or forked from such a
+    process) holds variable=value; Linux only, others get none."""
+    if not sys.platform.startswith("linux") or not value:
+        return []
+    needle = f"\0{variable}={value}\0".encode()
+    found = []
+    for pid in _pids():
         try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                if needle in b"\0" + environ.read() + b"\0":
+                    found.append(pid)
         except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(entry))
-    return out
+            continue  # gone, or not ours to read
+    return found
 
 
 def kill_marked(variable: str, value: str) -> int:
-    """Kill every process whose environment holds variable=value: the processes an app
-    started, wherever they went (a double fork, setsid), when we are not their
-    subreaper (the Python API, the pytest plugin)."""
-    if not sys.platform.startswith("linux") or not value:
-        return 0
-    needle = f"\0{variable}={value}\0".encode()
+    """Kill every process marked variable=value: the processes an app started, wherever
+    they went (a double fork, setsid), when we are not their subreaper (the Python API,
+    the pytest plugin)."""
     killed = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as environ:
-                if needle not in b"\0" + environ.read() + b"\0":
-                    continue
-        except OSError:
-            continue  # gone, or not ours to read
+    for pid in marked(variable, value):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(int(entry), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
             killed += 1
     return killed
 

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ._orphans import marked, stat_fields
 from ._spawn import RUN_MARKER
 from .frames import CodeClassifier, below_tool, clip, innermost_user, safe_str, stack_of
 from .model import Frame
@@ -95,14 +96,13 @@ def _child_pids() -> set[int]:
 
 
 def _running_command(pid: int) -> bytes | None:
+    fields = stat_fields(pid)
+    if fields is None or fields[0] in (b"Z", b"X"):
+        return None  # gone, or exited and not yet waited for: nothing is running
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            state = stat.read().rsplit(b")", 1)[1].split()[0]
-        if state in (b"Z", b"X"):
-            return None  # exited, not yet waited for: nothing is running
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             return cmdline.read()
-    except (OSError, IndexError):
+    except OSError:
         return None
 
 
@@ -114,12 +114,11 @@ class SpawnLog:
     def __init__(self, classifier: CodeClassifier) -> None:
         self.classifier = classifier
         self._spawns: list[tuple[bytes | None, tuple[Frame, ...]]] = []
-        self.marker: bytes | None = None
+        self.marker = ""  # RUN_MARKER's value in our environment, set by the supervisor
 
     def install(self) -> None:
         sys.addaudithook(self._hook)
-        token = os.environ.get(RUN_MARKER)
-        self.marker = f"{RUN_MARKER}={token}".encode() if token else None
+        self.marker = os.environ.get(RUN_MARKER, "")
 
     @property
     def spawned(self) -> bool:
@@ -180,26 +179,15 @@ def detached(log: SpawnLog | None, *, always: bool = False) -> dict[int, bytes]:
     """Running processes that carry our marker (RUN_MARKER) but left the process tree:
     a double fork reparents them (to init or a subreaper), setsid leaves our session.
     Unless `always`, only looked for once the app has started a process at all."""
-    if log is None or log.marker is None or not (always or log.spawned):
-        return {}
-    if not sys.platform.startswith("linux"):
+    if log is None or not (always or log.spawned):
         return {}
     me = os.getpid()
     session = os.getsid(0)
-    needle = b"\0" + log.marker + b"\0"
     found: dict[int, bytes] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
+    for pid in marked(RUN_MARKER, log.marker):
+        fields = stat_fields(pid)
+        if pid == me or fields is None:
             continue
-        pid = int(entry)
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ:
-                if needle not in b"\0" + environ.read() + b"\0":
-                    continue
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone, or not ours to read
         parent, its_session = int(fields[1]), int(fields[3])
         # A grandchild under a live child of ours is that child's business.
         if parent == me or (its_session == session and _in_tree(parent, me)):
@@ -215,13 +203,10 @@ def _in_tree(pid: int, root: int) -> bool:
     for _ in range(64):
         if pid == root:
             return True
-        if pid <= 1:
+        fields = stat_fields(pid) if pid > 1 else None
+        if fields is None:
             return False
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as stat:
-                pid = int(stat.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            return False
+        pid = int(fields[1])
     return False
 
 

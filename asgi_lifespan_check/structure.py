@@ -88,13 +88,16 @@ class Node:
             yield child
             yield from child.descendants()
 
-    def reachable_handlers(self) -> list[tuple[Node, Handler]]:
-        """Handlers of this node and below that a lifespan reaching it would run."""
-        out = [(self, h) for h in self.handlers]
+    def reachable(self) -> Iterator[Node]:
+        """This node and those below it that a lifespan reaching it is meant to reach."""
+        yield self
         for child in self.children:
             if child.forwards is not NEVER:
-                out.extend(child.reachable_handlers())
-        return out
+                yield from child.reachable()
+
+    def reachable_handlers(self) -> list[tuple[Node, Handler]]:
+        """Handlers of this node and below that a lifespan reaching it would run."""
+        return [(node, h) for node in self.reachable() for h in node.handlers]
 
     def chain_to(self, target: Node) -> list[Node]:
         """The nodes from this one down to `target` (inclusive)."""
@@ -726,15 +729,12 @@ def unreached_findings(
     it to another app only."""
     entered_codes = set(trace_codes)
     by_culprit: dict[int, tuple[Node, list[tuple[Node, Handler]]]] = {}
-    for node in _reached(structure.root):
+    for node in structure.root.reachable():
         router = id(getattr(node.obj, "router", None))
         if router not in watch.watched or router in watch.entered:
             continue
         chain = structure.root.chain_to(node)
-        culprit = next(
-            (n for n in reversed(chain[:-1]) if any(c in entered_codes for c in n.codes)),
-            chain[0],
-        )
+        _, culprit = _deepest_entered(chain[:-1], entered_codes) or (0, chain[0])
         by_culprit.setdefault(id(culprit), (culprit, []))[1].extend(node.reachable_handlers())
     out = []
     for culprit, missed in by_culprit.values():
@@ -775,14 +775,6 @@ def _runs(node: Node, frame: Frame) -> bool:
     return any(c.co_filename == frame.file and c.co_qualname == frame.function for c in node.codes)
 
 
-def _reached(node: Node) -> Iterator[Node]:
-    """The node and those below it that a lifespan reaching it is meant to reach."""
-    yield node
-    for child in node.children:
-        if child.forwards is not NEVER:
-            yield from _reached(child)
-
-
 def _label(node: Node, handler: Handler) -> str:
     if node.path:
         return f"{handler.name} ({handler.kind}, for {node.path!r})"
@@ -813,12 +805,8 @@ def _culprit(
             for tb_frame, lineno in _tb_frames(leaf.__traceback__):
                 entered.add(tb_frame.f_code)
                 raised.append(from_frame(tb_frame, classifier, lineno))
-    best: Node | None = None
-    best_depth = -1
-    for path in paths:
-        for depth, node in enumerate(path):
-            if depth > best_depth and any(code in entered for code in node.codes):
-                best, best_depth = node, depth
+    deepest = [found for path in paths if (found := _deepest_entered(path, entered))]
+    best = max(deepest, key=lambda found: found[0])[1] if deepest else None
     if best is None:
         # Nothing matched (a C-level layer, or no trace): blame the outermost layer that
         # is not the framework's own, which is where a lifespan is usually dropped.
@@ -835,6 +823,14 @@ def _culprit(
             if line:
                 return best, make_frame(code.co_filename, line, code.co_qualname, classifier)
     return best, where or layer_location(best, classifier)
+
+
+def _deepest_entered(path: list[Node], entered: set[CodeType]) -> tuple[int, Node] | None:
+    """The deepest layer of `path` whose code ran (and its depth), if any did."""
+    for depth in range(len(path) - 1, -1, -1):
+        if any(code in entered for code in path[depth].codes):
+            return depth, path[depth]
+    return None
 
 
 def _tb_frames(tb: TracebackType | None) -> Iterator[tuple[FrameType, int]]:

@@ -582,7 +582,7 @@ class Driver:
 
     def _received_here(self, kind: str) -> dict[str, Any]:
         """Location arguments pointing at the receive() that got `kind` (never answered)."""
-        stack = self._receive_stacks.get(kind, ())
+        stack = self.received_at(kind)
         return {"location": innermost_user(stack), "stack": stack}
 
     def _own_tasks(self) -> list[Handle]:
@@ -598,15 +598,13 @@ class Driver:
         # (Starlette), else the one it was handling when it sent it (Quart).
         exc = self._end.exc if self._end is not None and self._end.exc is not None else sent.exc
         exc_info = describe_exception(exc, self.classifier) if exc is not None else None
-        if exc_info is not None and (
+        # The message may be that exception's text (Starlette: its traceback; Quart: its
+        # str()): then the exception says it whole, a group's other members included.
+        told = exc_info is not None and bool(
             is_traceback or not summary or (exc_info.message and exc_info.message in summary)
-        ):
-            # The message is that exception's text (Starlette: its traceback; Quart: its
-            # str()): the exception says it whole, a group's other members included.
+        )
+        if told and exc_info is not None:
             summary = exc_info.summary
-            exc_info_told = True
-        else:
-            exc_info_told = False
         stack: tuple[Frame, ...] = sent.stack
         if exc_info is not None and exc_info.location is not None:
             stack = exc_info.stack
@@ -625,7 +623,7 @@ class Driver:
             message = f"the app sent {sent.type}: {summary}"
         else:
             message = f"the app sent {sent.type} with no message"
-        if exc_info is not None and not exc_info_told:
+        if exc_info is not None and not told:
             message += f"\n(while handling {exc_info.summary})"
         details: dict[str, Any] = {"failed_message": clip(text)}
         if exc_info is not None:
@@ -777,7 +775,7 @@ class Driver:
         deadline = time.perf_counter() + self.options.exit_grace
         while self._end is None and not self._waiting_in_receive:
             if time.perf_counter() >= deadline:
-                break
+                return
             await self._wait_for_end(0.01)
 
     async def _wait_for_end(self, timeout: float) -> _AppEnd | None:

@@ -224,7 +224,7 @@ def describe_exception(exc: BaseException, classifier: CodeClassifier) -> Except
     if expired is not None:
         message += (
             f"{'; ' if message else ''}the deadline passed while it awaited in "
-            f"{expired.function}() at {os.path.basename(expired.file)}:{expired.line}"
+            f"{expired.function}() at {expired.short}"
         )
     return ExceptionInfo(
         type=exception_name(leaf),
@@ -242,13 +242,17 @@ def _expired_in(exc: BaseException, classifier: CodeClassifier) -> Frame | None:
     context = exc.__context__
     if not isinstance(exc, TimeoutError) or context is None or not is_cancellation(context):
         return None
-    return innermost_user(traceback_frames(context.__traceback__, classifier))
+    return _raised_at(context, classifier)
+
+
+def _raised_at(exc: BaseException, classifier: CodeClassifier) -> Frame | None:
+    return innermost_user(traceback_frames(exc.__traceback__, classifier))
 
 
 def _member(exc: BaseException, classifier: CodeClassifier) -> str:
     """One more exception of a group, with the user's line it came from."""
-    where = innermost_user(traceback_frames(exc.__traceback__, classifier))
-    at = f" at {os.path.basename(where.file)}:{where.line}" if where is not None else ""
+    where = _raised_at(exc, classifier)
+    at = f" at {where.short}" if where is not None else ""
     return f"{exception_name(exc)}: {clip(_message(exc), 200)}{at}"
 
 

@@ -6,6 +6,7 @@ travel over the child's event pipe and end up in the public JSON report.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,6 +50,11 @@ class Frame:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def short(self) -> str:
+        """file name and line, for a message that names the place in passing."""
+        return f"{os.path.basename(self.file)}:{self.line}"
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -10,7 +10,6 @@ gives none.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -183,10 +182,6 @@ class TrackedScope(dict[Any, Any]):
         return super().__contains__(key)
 
 
-def _short(frame: Frame) -> str:
-    return f"{os.path.basename(frame.file)}:{frame.line}"
-
-
 def _key(key: Any) -> str:
     return key if isinstance(key, str) else repr(key)
 
@@ -230,12 +225,12 @@ def _needs_state(
     if "startup" in state.snapshots:
         return None  # it looked, found nothing, and started anyway
     where = next((f for f in scope.state_lookups if f is not None), None)
-    at = f" (at {_short(where)})" if where is not None else ""
+    at = f" (at {where.short})" if where is not None else ""
     if (where is None or not where.user) and lifespan_definition is not None:
         # The framework looked, for the user's lifespan (Starlette does when it yields a
         # state): the user's lifespan function is the line to look at.
-        looked = f"at {_short(where)}, " if where is not None else ""
-        at = f" ({looked}for the lifespan at {_short(lifespan_definition)})"
+        looked = f"at {where.short}, " if where is not None else ""
+        at = f" ({looked}for the lifespan at {lifespan_definition.short})"
         where = lifespan_definition
     return findings.make(
         "LC407",
@@ -254,7 +249,7 @@ def _replaced(scope: dict[Any, Any], t_s: float | None) -> Finding | None:
     if not isinstance(scope, TrackedScope) or not scope.state_writes:
         return None
     where = next((f for f in scope.state_writes if f is not None), None)
-    at = f" at {_short(where)}" if where is not None else ""
+    at = f" at {where.short}" if where is not None else ""
     return findings.make(
         "LC407",
         phase="startup",
@@ -290,7 +285,7 @@ def _changed(state: TrackedState, t_s: float | None) -> Finding | None:
         if a.phase == "running" and a.op in ("write", "delete") and a.key in names
     ]
     where = next((a.location for a in writes if a.location is not None), None)
-    at = f" at {_short(where)}" if where is not None else ""
+    at = f" at {where.short}" if where is not None else ""
     return findings.make(
         "LC407",
         phase="running",
@@ -327,7 +322,7 @@ def _read_at_shutdown(state: TrackedState, server: str | None, t_s: float | None
     what = ", ".join(repr(k) for k in keys) if keys else "all of it"
     where = next((a.location for a in reads if a.location is not None and a.location.user), None)
     where = where or next((a.location for a in reads if a.location is not None), None)
-    at = f" at {_short(where)}" if where is not None else ""
+    at = f" at {where.short}" if where is not None else ""
     if state.cleared_by_server:
         message = (
             f"the app read the lifespan state during shutdown ({what}{at}), but {server} "

@@ -20,7 +20,6 @@ import functools
 import inspect
 import itertools
 import linecache
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
@@ -691,7 +690,7 @@ def refused_findings(
     verb = "raised on" if refusal.kind == "raised" else "returned without answering"
     if culprit is not None:
         who = f"{culprit.type_name}"
-        at = f" ({os.path.basename(where.file)}:{where.line})" if where is not None else ""
+        at = f" ({where.short})" if where is not None else ""
         message = (
             f"{who}{at} {verb} the lifespan scope, so the lifespan code below it never ran: {names}"
         )
@@ -743,7 +742,7 @@ def unreached_findings(
         own = [f for f in received_at if _runs(culprit, f)]
         where = own[-1] if own else layer_location(culprit, classifier)
         answered = bool(own) and received_at[-1] is own[-1]
-        at = f" ({os.path.basename(where.file)}:{where.line})" if where is not None else ""
+        at = f" ({where.short})" if where is not None else ""
         did = (
             "answered the lifespan scope itself"
             if answered

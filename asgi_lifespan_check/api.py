@@ -542,10 +542,8 @@ def _check_seconds(key: str, value: object) -> None:
     from .config import seconds_rule, valid_seconds
 
     if not valid_seconds(key, value):
-        finite = " (it must be finite)" if isinstance(value, float) and value - value != 0 else ""
-        raise UsageError(
-            f"{key.replace('-', '_')} must be {seconds_rule(key)}{finite}, not {value!r}"
-        )
+        name = key.replace("-", "_")
+        raise UsageError(f"{name} must be {seconds_rule(key, value)}, not {value!r}")
 
 
 def _isolated(

@@ -296,8 +296,7 @@ def _value(key: str, value: Any, shown: str, directory: str, where: str) -> Any:
         return value
     if kind in ("seconds", "positive"):
         if not valid_seconds(key, value):
-            finite = isinstance(value, float) and value - value != 0  # inf and nan
-            raise bad(" (it must be finite)" if finite else "")
+            raise bad(_not_finite(value))
         return float(value)
     if kind == "count":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -344,9 +343,14 @@ def valid_seconds(key: str, value: object) -> bool:
     return value > 0 if KEYS.get(key) == "positive" else value >= 0
 
 
-def seconds_rule(key: str) -> str:
-    """What a valid duration for `key` is, in words."""
-    return _DESCRIBE["positive" if KEYS.get(key) == "positive" else "seconds"]
+def seconds_rule(key: str, value: object = None) -> str:
+    """What a valid duration for `key` is, in words (and why `value` is not one, when it
+    is not finite)."""
+    return _DESCRIBE["positive" if KEYS.get(key) == "positive" else "seconds"] + _not_finite(value)
+
+
+def _not_finite(value: object) -> str:
+    return " (it must be finite)" if isinstance(value, float) and value - value != 0 else ""
 
 
 def parse_percent(value: object) -> float:
